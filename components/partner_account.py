@@ -1,0 +1,93 @@
+"""PartnerAccount: the Pulumi resource for an AWS IoT Wireless association with a Sidewalk account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pulumi
+import pulumi.dynamic
+
+from providers.partner_account import (
+    ACCOUNT_LINKED,
+    ADOPT_EXISTING,
+    AMAZON_ID,
+    APP_SERVER_PRIVATE_KEY,
+    ARN,
+    CLIENT_REQUEST_TOKEN,
+    FINGERPRINT,
+    PARTNER_ACCOUNT_ID,
+    REGION,
+    TAGS,
+    PartnerAccountProvider,
+)
+
+__all__ = ["PartnerAccount", "PartnerAccountArgs"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerAccountArgs:
+    """PartnerAccountArgs are the inputs of a PartnerAccount (shared/docs/contract.md)."""
+
+    amazon_id: pulumi.Input[str]
+    """The Sidewalk AmazonId; changing it replaces the association."""
+    app_server_private_key: pulumi.Input[str]
+    """The Sidewalk application server's private key, 64 hex digits; always kept secret."""
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """Tags of the association, updated in place."""
+    region: pulumi.Input[str] | None = None
+    """The AWS region; default `aws:region`, then AWS_REGION, then us-east-1. Changing it replaces."""
+    client_request_token: pulumi.Input[str] | None = None
+    """The idempotency token of the Associate call; derived from the inputs when omitted."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """Take over an association that already exists for this AmazonId instead of failing."""
+
+
+class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="PartnerAccount"):
+    """PartnerAccount associates this AWS account with an Amazon Sidewalk account."""
+
+    arn: pulumi.Output[str]
+    fingerprint: pulumi.Output[str]
+    region: pulumi.Output[str]
+    tags: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: PartnerAccountArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            AMAZON_ID: args.amazon_id,
+            APP_SERVER_PRIVATE_KEY: pulumi.Output.secret(args.app_server_private_key),
+            TAGS: args.tags,
+            REGION: args.region,
+            CLIENT_REQUEST_TOKEN: args.client_request_token,
+            ADOPT_EXISTING: args.adopt_existing,
+            # Outputs computed by the provider, declared so that they become attributes.
+            ARN: None,
+            FINGERPRINT: None,
+            ACCOUNT_LINKED: None,
+            PARTNER_ACCOUNT_ID: None,
+        }
+        # A backstop: the engine already keeps the key secret because its input is secret.
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[APP_SERVER_PRIVATE_KEY])
+        super().__init__(
+            PartnerAccountProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
+        )
+
+    @property
+    def amazon_id(self) -> pulumi.Output[str]:
+        """The Sidewalk AmazonId."""
+        return cast(pulumi.Output[str], self.__dict__[AMAZON_ID])
+
+    @property
+    def account_linked(self) -> pulumi.Output[bool]:
+        """Whether the Sidewalk side has linked this cloud account."""
+        return cast(pulumi.Output[bool], self.__dict__[ACCOUNT_LINKED])
+
+    @property
+    def partner_account_id(self) -> pulumi.Output[str]:
+        """The API's PartnerAccountId, equal to the AmazonId."""
+        return cast(pulumi.Output[str], self.__dict__[PARTNER_ACCOUNT_ID])

@@ -1,0 +1,350 @@
+"""PartnerAccountProvider manages an AWS IoT Wireless association with an Amazon Sidewalk account."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+
+from providers import _aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_iotwireless.type_defs import (
+        GetPartnerAccountResponseTypeDef,
+        SidewalkAccountInfoTypeDef,
+        TagTypeDef,
+    )
+
+__all__ = [
+    "ACCOUNT_LINKED",
+    "ADOPT_EXISTING",
+    "AMAZON_ID",
+    "APP_SERVER_PRIVATE_KEY",
+    "ARN",
+    "CLIENT_REQUEST_TOKEN",
+    "FINGERPRINT",
+    "INPUTS",
+    "PARTNER_ACCOUNT_ID",
+    "REGION",
+    "TAGS",
+    "PartnerAccountProvider",
+    "default_region",
+]
+
+# Input names on the wire (shared/docs/contract.md).
+AMAZON_ID = "amazonId"
+APP_SERVER_PRIVATE_KEY = "appServerPrivateKey"
+TAGS = "tags"
+REGION = "region"
+CLIENT_REQUEST_TOKEN = "clientRequestToken"
+ADOPT_EXISTING = "adoptExisting"
+INPUTS = (AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, REGION, CLIENT_REQUEST_TOKEN, ADOPT_EXISTING)
+# Outputs computed by AWS.
+ARN = "arn"
+FINGERPRINT = "fingerprint"
+ACCOUNT_LINKED = "accountLinked"
+PARTNER_ACCOUNT_ID = "partnerAccountId"
+
+_PROVIDER_KEY = "__provider"
+_KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
+_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_MAX_AMAZON_ID = 2048
+_MAX_TAGS = 200
+_MAX_TAG_KEY = 128
+_MAX_TAG_VALUE = 256
+_RESERVED_TAG_PREFIX = "aws:"
+# Inputs whose change replaces the association rather than updating it.
+_REPLACING = (AMAZON_ID, REGION)
+
+
+def default_region(stack_region: str | None) -> str:
+    """Default_region picks the region of a resource that names none, as the contract orders."""
+    return (
+        stack_region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or _aws.DEFAULT_REGION
+    )
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
+    """Check_failures applies every rule of the contract to known input values; never raises."""
+    failures: list[CheckFailure] = []
+
+    def fail(prop: str, reason: str) -> None:
+        failures.append(CheckFailure(prop, reason))
+
+    for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY}):
+        fail(name, f"{name!r} is not an input of PartnerAccount; the inputs are {', '.join(INPUTS)}")
+
+    amazon_id = news.get(AMAZON_ID)
+    if amazon_id is None:
+        fail(AMAZON_ID, "amazonId is required")
+    elif not _is_unknown(amazon_id) and (
+        not isinstance(amazon_id, str) or not 1 <= len(amazon_id) <= _MAX_AMAZON_ID
+    ):
+        fail(AMAZON_ID, f"amazonId must be a string of 1 to {_MAX_AMAZON_ID} characters")
+
+    key = news.get(APP_SERVER_PRIVATE_KEY)
+    if key is None:
+        fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey is required")
+    elif not _is_unknown(key) and (not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key)):
+        # The reason never echoes the value: it is the private key, or a mistyped one.
+        fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey must be exactly 64 hexadecimal digits")
+
+    tags = news.get(TAGS)
+    if tags is not None and not _is_unknown(tags):
+        failures.extend(_tag_failures(tags))
+
+    region = news.get(REGION)
+    if region is not None and not _is_unknown(region) and (
+        not isinstance(region, str) or not _aws.is_region_name(region)
+    ):
+        fail(REGION, f"region must be an AWS region name such as {_aws.DEFAULT_REGION}")
+
+    token = news.get(CLIENT_REQUEST_TOKEN)
+    if token is not None and not _is_unknown(token) and (
+        not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token)
+    ):
+        fail(CLIENT_REQUEST_TOKEN, "clientRequestToken must be 1 to 64 of A-Z, a-z, 0-9, _ and -")
+
+    adopt = news.get(ADOPT_EXISTING)
+    if adopt is not None and not _is_unknown(adopt) and not isinstance(adopt, bool):
+        fail(ADOPT_EXISTING, "adoptExisting must be true or false")
+    return failures
+
+
+def _tag_failures(tags: Any) -> list[CheckFailure]:
+    if not isinstance(tags, Mapping):
+        return [CheckFailure(TAGS, "tags must be a map of string to string")]
+    reasons: list[str] = []
+    if len(tags) > _MAX_TAGS:
+        reasons.append(f"tags may hold at most {_MAX_TAGS} entries, not {len(tags)}")
+    for key, value in tags.items():
+        if _is_unknown(value):
+            continue
+        if not isinstance(key, str) or not 1 <= len(key) <= _MAX_TAG_KEY:
+            reasons.append(f"tag key {key!r} must be 1 to {_MAX_TAG_KEY} characters")
+        elif key.startswith(_RESERVED_TAG_PREFIX):
+            reasons.append(f"tag key {key!r} must not start with {_RESERVED_TAG_PREFIX!r} (reserved by AWS)")
+        if not isinstance(value, str) or len(value) > _MAX_TAG_VALUE:
+            reasons.append(f"tag {key!r} must have a string value of 0 to {_MAX_TAG_VALUE} characters")
+    return [CheckFailure(TAGS, reason) for reason in reasons]
+
+
+def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
+    """Derived_token names a create by its parameters, so that a retried create is idempotent."""
+    parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
+    if any(_is_unknown(p) for p in parts) or any(
+        _is_unknown(v) for v in (news.get(TAGS) or {}).values()
+    ):
+        return Unknown()  # type: ignore[no-untyped-call]
+    region, amazon_id, key, tags = parts
+    # A digest, so the token (kept in plaintext in state and sent to AWS) never reveals the key.
+    material = json.dumps([region, amazon_id, str(key).lower(), tags or {}], sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def _key_changed(old: Any, new: Any) -> bool:
+    # Hex digits are case-insensitive: "AB" and "ab" are the same key to AWS.
+    if not isinstance(old, str) or not isinstance(new, str):
+        return True
+    return old.lower() != new.lower()
+
+
+class PartnerAccountProvider(ResourceProvider):
+    """PartnerAccountProvider runs each lifecycle step of a PartnerAccount through boto3."""
+
+    # Only plain data lives on the instance (it is pickled into state): no clients, no sessions.
+    _stack_region: str | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Configure records the stack's `aws:region`, the default region of every resource."""
+        region = req.config.get("aws:region")
+        self._stack_region = region if isinstance(region, str) else None
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Check validates the inputs offline and fills in the region and the request token."""
+        failures = _check_failures(news)
+        inputs = dict(news)
+        if not failures:
+            inputs.setdefault(REGION, default_region(self._stack_region))
+            inputs.setdefault(TAGS, {})
+            inputs.setdefault(ADOPT_EXISTING, False)
+            if CLIENT_REQUEST_TOKEN not in inputs:
+                inputs[CLIENT_REQUEST_TOKEN] = _derived_token(inputs)
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Diff compares old outputs with new inputs offline: identity replaces, key and tags update."""
+        replaces = [k for k in _REPLACING if _is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
+        key_changed = _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news.get(APP_SERVER_PRIVATE_KEY))
+        tags_changed = (olds.get(TAGS) or {}) != (news.get(TAGS) or {})
+        return DiffResult(
+            changes=bool(replaces) or key_changed or tags_changed,
+            replaces=replaces,
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create associates the Sidewalk account, tags inline, or adopts it when asked to."""
+        amazon_id, region = props[AMAZON_ID], props[REGION]
+        try:
+            arn = _associate(props, props[CLIENT_REQUEST_TOKEN])
+        except _aws.PartnerAccountError as err:
+            if err.code != _aws.CONFLICT or not props.get(ADOPT_EXISTING):
+                raise
+            return CreateResult(amazon_id, _adopt(props))
+        account = _get_account(amazon_id, region)
+        if account is None:
+            # AWS answered a token reused after a disassociation with its old result, without
+            # associating anew: associate once more under a fresh token.
+            arn = _associate(props, uuid.uuid4().hex)
+            account = _require_account(amazon_id, region)
+        return CreateResult(amazon_id, _outputs(props, account, arn=arn))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Read refreshes the association from AWS; an empty id says it is gone."""
+        region = props.get(REGION) or default_region(self._stack_region)
+        account = _get_account(id_, region)
+        if account is None:
+            return ReadResult("", {})
+        outs = _outputs({**props, AMAZON_ID: id_, REGION: region}, account)
+        outs[TAGS] = _live_tags(id_, region, outs[ARN])
+        if props.get(FINGERPRINT) not in (None, outs[FINGERPRINT]):
+            # The key was set outside Pulumi: forget ours so that the next diff sets it again.
+            outs.pop(APP_SERVER_PRIVATE_KEY, None)
+        return ReadResult(id_, outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Update makes only the calls the diff needs: the key, added or changed tags, removed tags."""
+        region = news[REGION]
+        outs = {k: v for k, v in {**olds, **news}.items() if k != _PROVIDER_KEY}
+        if _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news[APP_SERVER_PRIVATE_KEY]):
+            _set_key(id_, region, news[APP_SERVER_PRIVATE_KEY])
+            # Read the new fingerprint back: refresh compares it to spot a key set outside Pulumi.
+            outs = _outputs(outs, _require_account(id_, region))
+        _reconcile_tags(id_, region, olds[ARN], olds.get(TAGS) or {}, news.get(TAGS) or {})
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete disassociates the Sidewalk account; one already gone counts as deleted."""
+        region = props.get(REGION) or default_region(self._stack_region)
+        client = _aws.client(region)
+        with (
+            _aws.translated("DisassociateAwsAccountFromPartnerAccount", id_, region),
+            contextlib.suppress(client.exceptions.ResourceNotFoundException),
+        ):
+            client.disassociate_aws_account_from_partner_account(
+                PartnerAccountId=id_, PartnerType=_aws.PARTNER_TYPE
+            )
+
+
+def _associate(props: Mapping[str, Any], token: str) -> str:
+    amazon_id, region = props[AMAZON_ID], props[REGION]
+    sidewalk: SidewalkAccountInfoTypeDef = {
+        "AmazonId": amazon_id,
+        "AppServerPrivateKey": props[APP_SERVER_PRIVATE_KEY],
+    }
+    with _aws.translated("AssociateAwsAccountWithPartnerAccount", amazon_id, region):
+        response = _aws.client(region).associate_aws_account_with_partner_account(
+            Sidewalk=sidewalk, ClientRequestToken=token, Tags=_tag_list(props.get(TAGS) or {})
+        )
+    return response["Arn"]
+
+
+def _get_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTypeDef | None:
+    """Get_account reads the association, or None when AWS does not know it."""
+    client = _aws.client(region)
+    with _aws.translated("GetPartnerAccount", amazon_id, region):
+        try:
+            return client.get_partner_account(PartnerAccountId=amazon_id, PartnerType=_aws.PARTNER_TYPE)
+        except client.exceptions.ResourceNotFoundException:
+            return None
+
+
+def _require_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTypeDef:
+    with _aws.translated("GetPartnerAccount", amazon_id, region):
+        return _aws.client(region).get_partner_account(
+            PartnerAccountId=amazon_id, PartnerType=_aws.PARTNER_TYPE
+        )
+
+
+def _live_tags(amazon_id: str, region: str, arn: str) -> dict[str, str]:
+    with _aws.translated("ListTagsForResource", amazon_id, region):
+        tags = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
+    return {t["Key"]: t.get("Value", "") for t in tags}
+
+
+def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Adopt takes over an existing association: sets the key, reconciles tags, reads it back."""
+    amazon_id, region = props[AMAZON_ID], props[REGION]
+    _set_key(amazon_id, region, props[APP_SERVER_PRIVATE_KEY])
+    account = _require_account(amazon_id, region)
+    arn = account["Sidewalk"]["Arn"]
+    _reconcile_tags(amazon_id, region, arn, _live_tags(amazon_id, region, arn), props.get(TAGS) or {})
+    return _outputs(props, account)
+
+
+def _set_key(amazon_id: str, region: str, key: str) -> None:
+    with _aws.translated("UpdatePartnerAccount", amazon_id, region):
+        _aws.client(region).update_partner_account(
+            Sidewalk={"AppServerPrivateKey": key}, PartnerAccountId=amazon_id, PartnerType=_aws.PARTNER_TYPE
+        )
+
+
+def _reconcile_tags(
+    amazon_id: str, region: str, arn: str, old: Mapping[str, str], new: Mapping[str, str]
+) -> None:
+    """Reconcile_tags sends only the added or changed tags, and only the removed keys."""
+    client = _aws.client(region)
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    removed = sorted(set(old) - set(new))
+    if changed:
+        with _aws.translated("TagResource", amazon_id, region):
+            client.tag_resource(ResourceArn=arn, Tags=_tag_list(changed))
+    if removed:
+        with _aws.translated("UntagResource", amazon_id, region):
+            client.untag_resource(ResourceArn=arn, TagKeys=removed)
+
+
+def _outputs(
+    props: Mapping[str, Any], account: GetPartnerAccountResponseTypeDef, arn: str | None = None
+) -> dict[str, Any]:
+    """Outputs echoes the inputs and adds what AWS computed; the key stays under its own name."""
+    sidewalk = account["Sidewalk"]
+    outs = {k: v for k, v in props.items() if k != _PROVIDER_KEY}
+    outs.update(
+        {
+            ARN: sidewalk.get("Arn") or arn,
+            FINGERPRINT: sidewalk["Fingerprint"],
+            ACCOUNT_LINKED: bool(account.get("AccountLinked", False)),
+            PARTNER_ACCOUNT_ID: props[AMAZON_ID],
+        }
+    )
+    return outs
