@@ -154,9 +154,7 @@ def _client_error_sentence(operation: str, amazon_id: str, region: str, err: Cli
     return f"{what}: {advice}."
 
 
-def _botocore_error_sentence(
-    operation: str, amazon_id: str, region: str, err: BotoCoreError
-) -> str:
+def _botocore_error_sentence(operation: str, amazon_id: str, region: str, err: BotoCoreError) -> str:
     what = f"{operation} failed for Sidewalk account {amazon_id!r} in {region}"
     if isinstance(err, NoCredentialsError):
         return (

@@ -118,14 +118,18 @@ def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
         failures.extend(_tag_failures(tags))
 
     region = news.get(REGION)
-    if region is not None and not _is_unknown(region) and (
-        not isinstance(region, str) or not _aws.is_region_name(region)
+    if (
+        region is not None
+        and not _is_unknown(region)
+        and (not isinstance(region, str) or not _aws.is_region_name(region))
     ):
         fail(REGION, f"region must be an AWS region name such as {_aws.DEFAULT_REGION}")
 
     token = news.get(CLIENT_REQUEST_TOKEN)
-    if token is not None and not _is_unknown(token) and (
-        not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token)
+    if (
+        token is not None
+        and not _is_unknown(token)
+        and (not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token))
     ):
         fail(CLIENT_REQUEST_TOKEN, "clientRequestToken must be 1 to 64 of A-Z, a-z, 0-9, _ and -")
 
@@ -156,9 +160,7 @@ def _tag_failures(tags: Any) -> list[CheckFailure]:
 def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
     """Derived_token names a create by its parameters, so that a retried create is idempotent."""
     parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
-    if any(_is_unknown(p) for p in parts) or any(
-        _is_unknown(v) for v in (news.get(TAGS) or {}).values()
-    ):
+    if any(_is_unknown(p) for p in parts) or any(_is_unknown(v) for v in (news.get(TAGS) or {}).values()):
         return Unknown()  # type: ignore[no-untyped-call]
     region, amazon_id, key, tags = parts
     # A digest, so the token (kept in plaintext in state and sent to AWS) never reveals the key.
