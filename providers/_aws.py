@@ -44,7 +44,7 @@ PARTNER_TYPE: Final[Literal["Sidewalk"]] = "Sidewalk"
 DEFAULT_REGION = "us-east-1"
 # Sidewalk is served from us-east-1 only; other regions answer AccessDeniedException.
 SIDEWALK_REGIONS = frozenset({DEFAULT_REGION})
-# Bounded attempts in botocore's standard retry mode (exponential backoff with jitter).
+# Attempts in all, first included, in botocore's standard retry mode (backoff with jitter).
 MAX_ATTEMPTS = 5
 
 ACCESS_DENIED = "AccessDeniedException"
@@ -64,7 +64,7 @@ _BAD_CREDENTIALS = frozenset(
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{64,}")
 
 _CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     connect_timeout=10,
     read_timeout=30,
     user_agent_extra="pulumi-iotwireless-sidewalk",

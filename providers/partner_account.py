@@ -96,7 +96,7 @@ def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
         failures.append(CheckFailure(prop, reason))
 
     for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY}):
-        fail(name, f"{name!r} is not an input of PartnerAccount; the inputs are {', '.join(INPUTS)}")
+        fail(name, f"{name!r} is not an input of PartnerAccount (the inputs are {', '.join(INPUTS)})")
 
     amazon_id = news.get(AMAZON_ID)
     if amazon_id is None:
@@ -149,11 +149,13 @@ def _tag_failures(tags: Any) -> list[CheckFailure]:
         if _is_unknown(value):
             continue
         if not isinstance(key, str) or not 1 <= len(key) <= _MAX_TAG_KEY:
-            reasons.append(f"tag key {key!r} must be 1 to {_MAX_TAG_KEY} characters")
+            reasons.append(f"tags: key {key!r} must be 1 to {_MAX_TAG_KEY} characters")
         elif key.startswith(_RESERVED_TAG_PREFIX):
-            reasons.append(f"tag key {key!r} must not start with {_RESERVED_TAG_PREFIX!r} (reserved by AWS)")
+            reasons.append(
+                f"tags: key {key!r} must not start with {_RESERVED_TAG_PREFIX!r} (reserved by AWS)"
+            )
         if not isinstance(value, str) or len(value) > _MAX_TAG_VALUE:
-            reasons.append(f"tag {key!r} must have a string value of 0 to {_MAX_TAG_VALUE} characters")
+            reasons.append(f"tags: the value of {key!r} must be a string of 0 to {_MAX_TAG_VALUE} characters")
     return [CheckFailure(TAGS, reason) for reason in reasons]
 
 
@@ -190,7 +192,7 @@ class PartnerAccountProvider(ResourceProvider):
         region = req.config.get("aws:region")
         self._stack_region = region if isinstance(region, str) else None
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Check validates the inputs offline and fills in the region and the request token."""
         failures = _check_failures(news)
         inputs = dict(news)
@@ -199,7 +201,8 @@ class PartnerAccountProvider(ResourceProvider):
             inputs.setdefault(TAGS, {})
             inputs.setdefault(ADOPT_EXISTING, False)
             if CLIENT_REQUEST_TOKEN not in inputs:
-                inputs[CLIENT_REQUEST_TOKEN] = _derived_token(inputs)
+                # An existing resource keeps its token, so that a preview never shows it changing.
+                inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -71,11 +71,14 @@ class Step:
 class EngineError(Exception):
     """EngineError is a failed step: a provider error or failed checks, as the CLI reports them."""
 
-    def __init__(self, op: str, urn: str, message: str) -> None:
+    def __init__(
+        self, op: str, urn: str, message: str, failures: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(f"{op} {urn}: {message}")
         self.op = op
         self.urn = urn
         self.message = message
+        self.failures = failures or []  # (property, reason) of each failed check
 
 
 class Engine:
@@ -288,7 +291,8 @@ class Engine:
         if response.failures:
             reasons = "; ".join(f"{f.property}: {f.reason}" for f in response.failures)
             self.errors.append(reasons)
-            raise EngineError("check", reg.urn, reasons)
+            failures = [(f.property, f.reason) for f in response.failures]
+            raise EngineError("check", reg.urn, reasons, failures)
         checked = wire.from_struct(response.inputs)
         wire.annotate_secrets(checked, news)
         return checked

@@ -21,11 +21,17 @@ PROJECT_NAME = "sidewalk-partner-account"
 _ENGINE_ADDRESS = "127.0.0.1:0"
 
 
+def merged_env(changes: Mapping[str, str | None]) -> dict[str, str]:
+    """Merged_env is this process's environment with changes applied; None unsets a variable."""
+    env = {**os.environ, **changes}
+    return {k: v for k, v in env.items() if v is not None}
+
+
 class ProviderProcess:
     """ProviderProcess starts the SDK's dynamic provider server and configures it."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path = PROJECT_ROOT) -> None:
-        self.env = {**os.environ, **(env or {}), "PULUMI_PROJECT": PROJECT_NAME}
+    def __init__(self, env: Mapping[str, str | None] | None = None, cwd: Path = PROJECT_ROOT) -> None:
+        self.env = merged_env({**(env or {}), "PULUMI_PROJECT": PROJECT_NAME})
         self.cwd = cwd
         self.stdout: list[str] = []
         self.stderr: list[str] = []

@@ -1,0 +1,137 @@
+"""Fault injection: failed, slowed and half-done requests on demand."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .exceptions import InternalServerException, IoTWirelessError, ThrottlingException
+from .urls import OPERATIONS
+
+__all__ = ["FAULT_CODES", "FaultInjector"]
+
+FAULT_CODES: dict[str, Callable[[], IoTWirelessError]] = {
+    "ThrottlingException": ThrottlingException,
+    "InternalServerException": InternalServerException,
+}
+
+
+@dataclass
+class _AfterCommit:
+    operation: str
+    remaining: int
+    hang_seconds: float | None
+
+
+class FaultInjector:
+    """FaultInjector decides, thread-safely, which requests fail, wait or break after commit."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        # Waits use this event, so stopping the server can wake requests still sleeping.
+        self._wake = threading.Event()
+        self._latency = 0.0
+        self._fail_next = 0
+        self._fail_next_code = "ThrottlingException"
+        self._fraction = 0.0
+        self._fraction_code = "ThrottlingException"
+        self._random = random.Random(0)
+        self._after_commit: list[_AfterCommit] = []
+        self.set_latency(latency)
+
+    def fail_next(self, n: int, code: str = "ThrottlingException") -> None:
+        """Fail_next makes the next n API requests fail with code."""
+        _check_code(code)
+        if n < 0:
+            raise ValueError("n must be at least 0")
+        with self._lock:
+            self._fail_next, self._fail_next_code = n, code
+
+    def fail_fraction(self, fraction: float, seed: int = 0, code: str = "ThrottlingException") -> None:
+        """Fail_fraction fails each API request with probability fraction, reproducibly per seed."""
+        _check_code(code)
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be between 0 and 1")
+        with self._lock:
+            self._fraction, self._fraction_code = fraction, code
+            self._random = random.Random(seed)
+
+    def set_latency(self, seconds: float) -> None:
+        """Set_latency delays every API request by seconds."""
+        if seconds < 0:
+            raise ValueError("latency must be at least 0 seconds")
+        with self._lock:
+            self._latency = seconds
+
+    def fail_after_commit(self, operation: str, n: int = 1) -> None:
+        """Fail_after_commit applies the next n successful operation calls, then answers 500."""
+        self._arm(_AfterCommit(_check_operation(operation), n, None))
+
+    def hang_after_commit(self, operation: str, seconds: float, n: int = 1) -> None:
+        """Hang_after_commit applies the next n successful operation calls, then waits seconds."""
+        if seconds < 0:
+            raise ValueError("seconds must be at least 0")
+        self._arm(_AfterCommit(_check_operation(operation), n, seconds))
+
+    def clear(self) -> None:
+        """Clear removes every fault, sets latency to 0 and wakes requests still waiting."""
+        with self._lock:
+            self._fail_next = 0
+            self._fraction = 0.0
+            self._latency = 0.0
+            self._after_commit.clear()
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake ends every wait in progress (latency or hang) at once."""
+        with self._lock:
+            wake, self._wake = self._wake, threading.Event()
+        wake.set()
+
+    def before(self) -> IoTWirelessError | None:
+        """Before waits the latency and returns the error to answer instead, if any."""
+        with self._lock:
+            latency, wake = self._latency, self._wake
+            code = None
+            if self._fail_next > 0:
+                self._fail_next -= 1
+                code = self._fail_next_code
+            elif self._fraction > 0 and self._random.random() < self._fraction:
+                code = self._fraction_code
+        if latency:
+            wake.wait(latency)
+        return FAULT_CODES[code]() if code is not None else None
+
+    def after_commit(self, operation: str) -> tuple[bool, IoTWirelessError | None]:
+        """After_commit applies an armed after-commit fault: (faulted, error to answer)."""
+        with self._lock:
+            fault = next((f for f in self._after_commit if f.operation == operation), None)
+            if fault is None:
+                return False, None
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self._after_commit.remove(fault)
+            wake = self._wake
+        if fault.hang_seconds is None:
+            return True, InternalServerException()
+        wake.wait(fault.hang_seconds)
+        return True, None
+
+    def _arm(self, fault: _AfterCommit) -> None:
+        if fault.remaining < 1:
+            raise ValueError("n must be at least 1")
+        with self._lock:
+            self._after_commit.append(fault)
+
+
+def _check_code(code: str) -> None:
+    if code not in FAULT_CODES:
+        raise ValueError(f"code must be one of {sorted(FAULT_CODES)}")
+
+
+def _check_operation(operation: str) -> str:
+    if operation not in OPERATIONS:
+        raise ValueError(f"operation must be one of {list(OPERATIONS)}")
+    return operation

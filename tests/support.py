@@ -1,0 +1,125 @@
+"""Helpers shared by the tests: resources as the component registers them, stacks, secret sweeps."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers.partner_account import PartnerAccountProvider
+from tests.engine import wire
+from tests.engine.engine import Registration
+from tests.engine.provider import PROJECT_ROOT, merged_env
+
+PARTNER_ACCOUNT_TYPE = "pulumi-python:dynamic/iotwireless:PartnerAccount"
+KEY = "3f" * 16 + "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
+OTHER_KEY = "9c" * 32
+PASSPHRASE = "throwaway-test-passphrase"
+
+
+def emulator_env(url: str) -> dict[str, str | None]:
+    """Emulator_env points boto3 at the emulator with test credentials and no local AWS config."""
+    # None unsets a variable: a developer's own profile or region must not leak into a test.
+    return {
+        "AWS_ENDPOINT_URL_IOT_WIRELESS": url,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_PROFILE": None,
+        "AWS_REGION": None,
+        "AWS_DEFAULT_REGION": None,
+        "AWS_SESSION_TOKEN": None,
+        "AWS_ENDPOINT_URL": None,
+    }
+
+
+def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **inputs: Any) -> Registration:
+    """Partner_account registers a PartnerAccount exactly as components.partner_account does."""
+    props: dict[str, Any] = {"amazonId": f"amzn1.account.{name}", "appServerPrivateKey": KEY, **inputs}
+    if "appServerPrivateKey" in props and not isinstance(props["appServerPrivateKey"], wire.Secret):
+        props["appServerPrivateKey"] = wire.Secret(props["appServerPrivateKey"])
+    props["__provider"] = wire.Secret(provider_blob or serialize_provider(PartnerAccountProvider()))
+    return Registration(
+        PARTNER_ACCOUNT_TYPE,
+        name,
+        {k: v for k, v in props.items() if v is not None},
+        additional_secret_outputs=["appServerPrivateKey"],
+    )
+
+
+def assert_no_key(text: str, *keys: str) -> None:
+    """Assert_no_key fails when any of the keys, in any case, appears in the text."""
+    folded = text.lower()
+    for key in keys or (KEY,):
+        assert key.lower() not in folded, "the private key appears in plaintext"
+
+
+@dataclass
+class StackRun:
+    """StackRun is what one command of `python -m tests.engine` reported."""
+
+    returncode: int
+    steps: list[dict[str, Any]]
+    outputs: dict[str, Any]
+    error: str | None
+    errors: list[str]
+    provider_output: str
+    stderr: str
+
+    def ops(self) -> list[tuple[str, str]]:
+        """Ops lists (operation, resource name) per step."""
+        return [(s["op"], s["urn"].rsplit("::", 1)[-1]) for s in self.steps]
+
+
+class Stack:
+    """Stack drives the real program through the harness's CLI, one process per command."""
+
+    def __init__(self, directory: Path, env: Mapping[str, str | None]) -> None:
+        self.directory = directory
+        self.env = merged_env({**env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+        self.config: dict[str, Any] = {}
+
+    def set_config(self, key: str, value: Any, secret: bool = False) -> None:
+        """Set_config is `pulumi config set [--secret]`."""
+        self.config[key] = wire.Secret(value) if secret else value
+        (self.directory / "config.json").write_text(json.dumps(wire.to_checkpoint(self.config, PASSPHRASE)))
+
+    def run(self, command: str, *flags: str) -> StackRun:
+        """Run runs one CLI command: preview, up, refresh or destroy."""
+        process = subprocess.run(
+            [sys.executable, "-m", "tests.engine", command, "--stack-dir", str(self.directory), *flags],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        result = json.loads((self.directory / "result.json").read_text())
+        return StackRun(
+            process.returncode,
+            result["steps"],
+            wire.from_checkpoint(result["outputs"], PASSPHRASE),
+            result["error"],
+            result["errors"],
+            result["providerOutput"],
+            process.stderr,
+        )
+
+    def state_text(self) -> str:
+        """State_text is the checkpoint file as stored."""
+        path = self.directory / "state.json"
+        return path.read_text() if path.exists() else ""
+
+    def state(self) -> dict[str, Any]:
+        """State is the checkpoint, secrets decrypted and marked."""
+        return wire.from_checkpoint(json.loads(self.state_text()), PASSPHRASE)  # type: ignore[no-any-return]
