@@ -33,7 +33,11 @@ def main() -> int:
     )
     run = ProgramRun()
     with ProviderProcess() as provider:
-        engine = Engine(provider, config, Engine.load(state_path, passphrase))
+        # The engine configures refresh and destroy with the config stored at the last up.
+        engine_config = (
+            config if args.command in ("preview", "up") else Engine.load_config(state_path, passphrase)
+        )
+        engine = Engine(provider, engine_config, Engine.load(state_path, passphrase))
         try:
             if args.command == "preview":
                 run = run_program(engine, config, preview=True)

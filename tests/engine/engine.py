@@ -394,8 +394,21 @@ class Engine:
             }
             for key, s in self.resources.items()
         ]
-        outputs = wire.to_checkpoint(self.stack_outputs, passphrase)
-        path.write_text(json.dumps({"version": 3, "stackOutputs": outputs, "resources": resources}, indent=2))
+        checkpoint = {
+            "version": 3,
+            # Refresh and destroy configure the provider with the config of the last up.
+            "config": wire.to_checkpoint(self.config, passphrase),
+            "stackOutputs": wire.to_checkpoint(self.stack_outputs, passphrase),
+            "resources": resources,
+        }
+        path.write_text(json.dumps(checkpoint, indent=2))
+
+    @staticmethod
+    def load_config(path: Path, passphrase: str) -> dict[str, Any]:
+        """Load_config reads the stack config stored with a checkpoint at its last up."""
+        if not path.exists():
+            return {}
+        return wire.from_checkpoint(json.loads(path.read_text()).get("config", {}), passphrase)  # type: ignore[no-any-return]
 
     @staticmethod
     def load(path: Path, passphrase: str) -> dict[str, ResourceState]:

@@ -77,6 +77,12 @@ class ProviderProcess:
 
     def configure(self, config: Mapping[str, Any]) -> provider_pb2.ConfigureResponse:
         """Configure sends the whole stack config with namespaced keys, secrets wrapped."""
+        # The engine asks CheckConfig first; UNIMPLEMENTED means "no opinion".
+        try:
+            self.stub.CheckConfig(provider_pb2.CheckRequest(news=to_struct(dict(config))))
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
         variables = {k: v.value if isinstance(v, Secret) else v for k, v in config.items()}
         return self.stub.Configure(
             provider_pb2.ConfigureRequest(
