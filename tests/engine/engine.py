@@ -130,8 +130,8 @@ class Engine:
                     id=state.id,
                     urn=state.urn,
                     type=state.type,
-                    properties=wire.to_struct(wire.strip(state.outputs)),
-                    inputs=wire.to_struct(wire.strip(state.inputs)),
+                    properties=_struct(state.outputs),
+                    inputs=_struct(state.inputs),
                 ),
             )
             if not response.id:
@@ -162,7 +162,7 @@ class Engine:
     def read(self, registration: Registration) -> ResourceState:
         """Read is `Resource.get`: Read with the program's props as both inputs and properties."""
         assert registration.id is not None
-        props = wire.to_struct(wire.strip(registration.inputs))
+        props = _struct(registration.inputs)
         response = self._call(
             "read",
             registration.urn,
@@ -209,16 +209,7 @@ class Engine:
             "diff",
             reg.urn,
             self.stub.Diff,
-            provider_pb2.DiffRequest(
-                id=old.id,
-                urn=reg.urn,
-                type=reg.type,
-                name=reg.name,
-                olds=wire.to_struct(wire.strip(old.outputs)),
-                news=wire.to_struct(wire.strip(checked)),
-                old_inputs=wire.to_struct(wire.strip(old.inputs)),
-                ignoreChanges=reg.ignore_changes,
-            ),
+            provider_pb2.DiffRequest(**_change_fields(reg, old, checked)),
         )
         if response.changes == provider_pb2.DiffResponse.DIFF_UNKNOWN:
             # The engine diffs old inputs against new inputs itself, the pickled provider included.
@@ -284,8 +275,8 @@ class Engine:
                 urn=reg.urn,
                 type=reg.type,
                 name=reg.name,
-                olds=wire.to_struct(wire.strip(olds)),
-                news=wire.to_struct(wire.strip(news)),
+                olds=_struct(olds),
+                news=_struct(news),
             ),
         )
         if response.failures:
@@ -303,7 +294,7 @@ class Engine:
             reg.urn,
             self.stub.Create,
             provider_pb2.CreateRequest(
-                urn=reg.urn, type=reg.type, name=reg.name, properties=wire.to_struct(wire.strip(checked))
+                urn=reg.urn, type=reg.type, name=reg.name, properties=_struct(checked)
             ),
         )
         if not response.id:
@@ -321,16 +312,7 @@ class Engine:
             "update",
             reg.urn,
             self.stub.Update,
-            provider_pb2.UpdateRequest(
-                id=old.id,
-                urn=reg.urn,
-                type=reg.type,
-                name=reg.name,
-                olds=wire.to_struct(wire.strip(old.outputs)),
-                news=wire.to_struct(wire.strip(checked)),
-                old_inputs=wire.to_struct(wire.strip(old.inputs)),
-                ignoreChanges=reg.ignore_changes,
-            ),
+            provider_pb2.UpdateRequest(**_change_fields(reg, old, checked)),
         )
         outputs = wire.from_struct(response.properties)
         self._secure(outputs, checked, reg.additional_secret_outputs)
@@ -348,8 +330,8 @@ class Engine:
                 id=state.id,
                 urn=state.urn,
                 type=state.type,
-                properties=wire.to_struct(wire.strip(state.outputs)),
-                old_inputs=wire.to_struct(wire.strip(state.inputs)),
+                properties=_struct(state.outputs),
+                old_inputs=_struct(state.inputs),
             ),
         )
 
@@ -429,6 +411,25 @@ class Engine:
             )
             for r in data["resources"]
         }
+
+
+def _struct(props: dict[str, Any]) -> Any:
+    """Struct is the wire form the engine sends a provider that does not accept secrets."""
+    return wire.to_struct(wire.strip(props))
+
+
+def _change_fields(reg: Registration, old: ResourceState, checked: dict[str, Any]) -> dict[str, Any]:
+    """Change_fields are what Diff and Update both get: old outputs and inputs, checked new inputs."""
+    return {
+        "id": old.id,
+        "urn": reg.urn,
+        "type": reg.type,
+        "name": reg.name,
+        "olds": _struct(old.outputs),
+        "news": _struct(checked),
+        "old_inputs": _struct(old.inputs),
+        "ignoreChanges": reg.ignore_changes,
+    }
 
 
 def _public(props: dict[str, Any]) -> dict[str, Any]:
