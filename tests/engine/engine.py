@@ -149,15 +149,22 @@ class Engine:
             steps.append(Step("refresh", state.urn, diffs=diffs))
         return steps
 
-    def destroy(self) -> list[Step]:
-        """Destroy deletes every resource the stack manages, in reverse order."""
-        steps = []
-        for state in reversed(list(self.resources.values())):
+    def destroy(self, parallel: int = 1) -> list[Step]:
+        """Destroy deletes every resource the stack manages, in reverse order, `parallel` at a time."""
+
+        def destroy_one(state: ResourceState) -> Step:
             if not state.external:
                 self._delete(state)
-            del self.resources[state.urn]
-            steps.append(Step("delete", state.urn))
-        return steps
+            with self._lock:
+                del self.resources[state.urn]
+            return Step("delete", state.urn)
+
+        # The resources of this harness never depend on one another, so any order is a valid one.
+        states = list(reversed(list(self.resources.values())))
+        if parallel > 1:
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                return list(pool.map(destroy_one, states))
+        return [destroy_one(state) for state in states]
 
     def read(self, registration: Registration) -> ResourceState:
         """Read is `Resource.get`: Read with the program's props as both inputs and properties."""

@@ -1,0 +1,297 @@
+"""A provider that dies, or an answer that is lost, after AWS has acted: the next run still converges."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.convergence import (
+    ASSOCIATE,
+    DISASSOCIATE,
+    GET,
+    TAG,
+    UNTAG,
+    UPDATE,
+    assert_converged,
+    associated,
+)
+from tests.emulator import Emulator
+from tests.engine.engine import Engine, EngineError
+from tests.engine.provider import ProviderProcess
+from tests.support import KEY, OTHER_KEY, PASSPHRASE, emulator_env, partner_account
+
+if TYPE_CHECKING:
+    from mypy_boto3_iotwireless import IoTWirelessClient
+
+CONFIG = {"aws:region": "us-east-1"}
+TAGS = {"team": "iot", "env": "dev"}
+NEW_TAGS = {"team": "radio", "owner": "ops"}
+# Long enough that only the kill ends the wait; the test wakes the request afterwards.
+HOLD_SECONDS = 120
+
+
+@pytest.fixture
+def holding(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[..., threading.Event]:
+    """Holding arms the emulator to apply a call of an operation and then hold its answer.
+
+    `after` calls of the operation are answered first. The event returned is set once the held
+    call has been applied, that is while its answer is held back.
+    """
+
+    def arm(operation: str, after: int = 0) -> threading.Event:
+        applied = threading.Event()
+        seen = [0]
+        after_commit = emulator.faults.after_commit
+
+        def spy(name: str) -> tuple[bool, Any]:
+            if name == operation:
+                seen[0] += 1
+                if seen[0] == after + 1:
+                    applied.set()
+            return after_commit(name)
+
+        monkeypatch.setattr(emulator.faults, "after_commit", spy)
+        if after:
+            emulator.faults.hang_after_commit(operation, 0, after)
+        emulator.faults.hang_after_commit(operation, HOLD_SECONDS)
+        return applied
+
+    return arm
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path) -> Path:
+    """The file the crashed run's checkpoint is saved to and the next run loads."""
+    return tmp_path / "state.json"
+
+
+@pytest.fixture
+def next_engine(emulator: Emulator, checkpoint: Path) -> Iterator[Callable[[], Engine]]:
+    """Next_engine starts a new provider process and an engine on the saved checkpoint."""
+    processes: list[ProviderProcess] = []
+
+    def start() -> Engine:
+        process = ProviderProcess(emulator_env(emulator.url)).start()
+        processes.append(process)
+        return Engine(process, CONFIG, Engine.load(checkpoint, PASSPHRASE))
+
+    yield start
+    for process in processes:
+        process.stop()
+
+
+def crash_while_held(
+    engine: Engine,
+    emulator: Emulator,
+    applied: threading.Event,
+    step: Callable[[], object],
+    checkpoint: Path,
+) -> EngineError:
+    """Crash_while_held runs a step, kills the provider once AWS has acted, and saves the checkpoint."""
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            step()
+        except BaseException as err:  # the step must fail; the test asserts how
+            outcome.append(err)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert applied.wait(30), "the operation never reached the emulator"
+    engine.provider.kill()
+    thread.join(30)
+    emulator.faults.wake()
+    assert not thread.is_alive()
+    engine.save(checkpoint, PASSPHRASE)
+    [error] = outcome
+    assert isinstance(error, EngineError)
+    return error
+
+
+def test_crash_after_associate_applied_converges_on_next_up(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+) -> None:
+    """The provider dies after Associate went through: the next up converges on that one association."""
+    reg = partner_account(tags=TAGS)
+    error = crash_while_held(
+        engine, emulator, holding(ASSOCIATE), lambda: engine.up([reg], skip_preview=True), checkpoint
+    )
+    assert error.op == "create"
+    assert associated(iotwireless) == [reg.inputs["amazonId"]]
+    assert engine.resources == {}
+    engine = next_engine()
+    emulator.clear_log()
+    assert [s.op for s in engine.up([reg])] == ["create"]
+    assert emulator.calls() == [ASSOCIATE, GET]
+    assert_converged(engine, reg, iotwireless, KEY, TAGS)
+
+
+def test_crash_after_associate_answered_converges_on_next_up(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+) -> None:
+    """The provider dies while reading back a fresh association: the next up converges on it."""
+    reg = partner_account(tags=TAGS)
+    error = crash_while_held(
+        engine, emulator, holding(GET), lambda: engine.up([reg], skip_preview=True), checkpoint
+    )
+    assert error.op == "create"
+    engine = next_engine()
+    engine.up([reg])
+    assert_converged(engine, reg, iotwireless, KEY, TAGS)
+
+
+def test_crash_after_key_update_applied_converges_on_next_up(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+) -> None:
+    """The provider dies after UpdatePartnerAccount went through: the next up records the new key."""
+    engine.up([partner_account(tags=TAGS)], skip_preview=True)
+    reg = partner_account(tags=TAGS, appServerPrivateKey=OTHER_KEY)
+    error = crash_while_held(
+        engine, emulator, holding(UPDATE), lambda: engine.up([reg], skip_preview=True), checkpoint
+    )
+    assert error.op == "update"
+    engine = next_engine()
+    assert [s.op for s in engine.up([reg])] == ["update"]
+    assert_converged(engine, reg, iotwireless, OTHER_KEY, TAGS)
+    assert [s.op for s in engine.up([reg])] == ["same"]
+
+
+@pytest.mark.parametrize("operation", [TAG, UNTAG])
+def test_crash_after_tag_change_applied_converges_on_next_up(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+    operation: str,
+) -> None:
+    """The provider dies after one of the tag calls went through: the next up makes the tags exact."""
+    engine.up([partner_account(tags=TAGS)], skip_preview=True)
+    reg = partner_account(tags=NEW_TAGS)
+    error = crash_while_held(
+        engine, emulator, holding(operation), lambda: engine.up([reg], skip_preview=True), checkpoint
+    )
+    assert error.op == "update"
+    engine = next_engine()
+    assert [s.op for s in engine.up([reg])] == ["update"]
+    assert_converged(engine, reg, iotwireless, KEY, NEW_TAGS)
+
+
+def test_crash_after_disassociate_applied_converges_on_next_destroy(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+) -> None:
+    """The provider dies after Disassociate went through: the next destroy completes without error."""
+    reg = partner_account(tags=TAGS)
+    engine.up([reg], skip_preview=True)
+    error = crash_while_held(engine, emulator, holding(DISASSOCIATE), engine.destroy, checkpoint)
+    assert error.op == "delete"
+    assert list(engine.resources) == [reg.urn]
+    engine = next_engine()
+    assert [s.op for s in engine.destroy()] == ["delete"]
+    assert engine.resources == {}
+    assert associated(iotwireless) == []
+
+
+def test_crash_after_replay_fallback_associate_converges_on_next_up(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    holding: Callable[..., threading.Event],
+    next_engine: Callable[[], Engine],
+    checkpoint: Path,
+) -> None:
+    """Where AWS replays a reused token, a crash after the fresh-token Associate still converges."""
+    emulator.backend.update_settings(token_reuse_after_delete="replay")
+    reg = partner_account(tags=TAGS)
+    engine.up([reg], skip_preview=True)
+    engine.destroy()
+    # The first Associate after the destroy is the replay; the second, the fallback, is held.
+    error = crash_while_held(
+        engine, emulator, holding(ASSOCIATE, after=1), lambda: engine.up([reg], skip_preview=True), checkpoint
+    )
+    assert error.op == "create"
+    engine = next_engine()
+    engine.up([reg])
+    assert_converged(engine, reg, iotwireless, KEY, TAGS)
+
+
+@pytest.mark.parametrize(
+    ("operation", "step", "calls"),
+    [
+        pytest.param(ASSOCIATE, "create", [ASSOCIATE, ASSOCIATE, GET], id="associate"),
+        pytest.param(GET, "create", [ASSOCIATE, GET, GET], id="get"),
+        pytest.param(UPDATE, "update", [UPDATE, UPDATE, GET, TAG, UNTAG], id="update"),
+        pytest.param(TAG, "update", [UPDATE, GET, TAG, TAG, UNTAG], id="tag"),
+        pytest.param(UNTAG, "update", [UPDATE, GET, TAG, UNTAG, UNTAG], id="untag"),
+        pytest.param(DISASSOCIATE, "destroy", [DISASSOCIATE, DISASSOCIATE], id="disassociate"),
+    ],
+)
+def test_answer_lost_after_apply_is_retried_to_the_same_end(
+    engine: Engine,
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+    operation: str,
+    step: str,
+    calls: list[str],
+) -> None:
+    """An answer lost after AWS acted (a 500 after commit) is retried by boto3 and ends correct."""
+    emulator.faults.fail_after_commit(operation)
+    made: dict[str, list[str]] = {}
+    reg = partner_account(tags=TAGS)
+    engine.up([reg], skip_preview=True)
+    made["create"] = emulator.calls()
+    assert_converged(engine, reg, iotwireless, KEY, TAGS)
+    emulator.clear_log()
+    rotated = partner_account(tags=NEW_TAGS, appServerPrivateKey=OTHER_KEY)
+    engine.up([rotated], skip_preview=True)
+    made["update"] = emulator.calls()
+    assert_converged(engine, rotated, iotwireless, OTHER_KEY, NEW_TAGS)
+    emulator.clear_log()
+    engine.destroy()
+    made["destroy"] = emulator.calls()
+    assert associated(iotwireless) == []
+    assert engine.resources == {}
+    assert made[step] == calls
+
+
+@pytest.mark.parametrize("token_reuse", ["replay", "associate"])
+def test_destroy_then_up_associates_again(
+    engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient, token_reuse: str
+) -> None:
+    """After a destroy, the same inputs truly associate again, whatever AWS does with a reused token."""
+    emulator.backend.update_settings(token_reuse_after_delete=token_reuse)
+    reg = partner_account(tags=TAGS)
+    engine.up([reg], skip_preview=True)
+    engine.destroy()
+    assert associated(iotwireless) == []
+    emulator.clear_log()
+    assert [s.op for s in engine.up([reg], skip_preview=True)] == ["create"]
+    expected = [ASSOCIATE, GET] if token_reuse == "associate" else [ASSOCIATE, GET, ASSOCIATE, GET]
+    assert emulator.calls() == expected
+    assert_converged(engine, reg, iotwireless, KEY, TAGS)
