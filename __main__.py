@@ -1,24 +1,64 @@
-"""The program: stack config in, one Sidewalk partner-account association, stack outputs out."""
+"""The program: stack config in, one Sidewalk association (or the whole integration), outputs out."""
 
 from __future__ import annotations
+
+import json
 
 import pulumi
 
 from components.partner_account import PartnerAccount, PartnerAccountArgs
+from components.sidewalk import (
+    INTEGRATION_TYPE,
+    InvokeLambda,
+    Republish,
+    SidewalkIntegration,
+    SidewalkIntegrationArgs,
+)
 
 config = pulumi.Config("sidewalk")
 aws_config = pulumi.Config("aws")
 
-account = PartnerAccount(
-    "sidewalk",
-    PartnerAccountArgs(
-        amazon_id=config.require("amazonId"),
-        app_server_private_key=config.require_secret("appServerPrivateKey"),
-        tags=config.get_object("tags"),
-        adopt_existing=config.get_bool("adoptExisting"),
-        region=aws_config.get("region"),
-    ),
+amazon_id = config.require("amazonId")
+app_server_private_key = config.require_secret("appServerPrivateKey")
+if not pulumi.runtime.is_config_secret(key_config := config.full_key("appServerPrivateKey")):
+    # The resource keeps it secret either way, but the stack config file holds it in plaintext.
+    pulumi.log.warn(
+        f"{key_config} is stored in plaintext in the stack config: set it with "
+        f"`pulumi config set --secret {key_config}` so that it is kept encrypted"
+    )
+tags = config.get_object("tags")
+if tags is not None and not (isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values())):
+    raise pulumi.ConfigTypeError(config.full_key("tags"), json.dumps(tags), "object of string to string")
+
+account_args = PartnerAccountArgs(
+    amazon_id=amazon_id,
+    app_server_private_key=app_server_private_key,
+    tags=tags,
+    adopt_existing=config.get_bool("adoptExisting"),
+    region=aws_config.get("region"),
 )
+if config.get_bool("integration"):
+    # The whole cloud side: uplinks go to an MQTT topic or to a Lambda function, whichever is set.
+    topic, function_arn = config.get("uplinkTopic"), config.get("uplinkLambdaArn")
+    if (topic is None) == (function_arn is None):
+        raise pulumi.RunError(
+            "sidewalk:integration needs exactly one of sidewalk:uplinkTopic and sidewalk:uplinkLambdaArn"
+        )
+    integration = SidewalkIntegration(
+        "sidewalk",
+        SidewalkIntegrationArgs(
+            account=account_args,
+            uplink=Republish(topic) if topic is not None else InvokeLambda(function_arn),
+            destination_name=config.get("destinationName"),
+        ),
+    )
+    account = integration.partner_account
+    pulumi.export("destinationName", integration.destination_name)
+    pulumi.export("ruleArn", integration.rule_arn)
+else:
+    # Turning the integration off keeps the association it held instead of replacing it.
+    held = pulumi.Alias(parent=pulumi.create_urn("sidewalk", INTEGRATION_TYPE))
+    account = PartnerAccount("sidewalk", account_args, pulumi.ResourceOptions(aliases=[held]))
 
 # The stack outputs are a contract read by other stacks: none of them carries the key.
 pulumi.export("partnerAccountArn", account.arn)

@@ -9,6 +9,7 @@ from typing import Any, cast
 import pulumi
 import pulumi.dynamic
 
+from providers._aws import DEFAULT_REGION, SIDEWALK_REGIONS
 from providers.partner_account import (
     ACCOUNT_LINKED,
     ADOPT_EXISTING,
@@ -21,6 +22,7 @@ from providers.partner_account import (
     REGION,
     TAGS,
     PartnerAccountProvider,
+    default_region,
 )
 
 __all__ = ["PartnerAccount", "PartnerAccountArgs"]
@@ -76,6 +78,21 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
         super().__init__(
             PartnerAccountProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
         )
+        region = args.region
+        if region is None:
+            region = default_region(pulumi.Config("aws").get("region"))
+        # An unknown region (a preview of an output not yet computed) is never warned about.
+        pulumi.Output.from_input(region).apply(self._warn_outside_sidewalk_regions)
+
+    def _warn_outside_sidewalk_regions(self, region: str) -> None:
+        """Warn_outside_sidewalk_regions warns when Sidewalk is not served from the region; not an error."""
+        if region not in SIDEWALK_REGIONS:
+            pulumi.log.warn(
+                f"region {region} is not one Amazon Sidewalk is served from ({DEFAULT_REGION}): AWS will "
+                f"likely answer AccessDeniedException; set aws:region (or the region input) to "
+                f"{DEFAULT_REGION} unless Sidewalk is now served from {region}",
+                resource=self,
+            )
 
     @property
     def amazon_id(self) -> pulumi.Output[str]:

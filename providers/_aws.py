@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-)
-from botocore.loaders import create_loader
-
+# boto3 and botocore are imported where first needed, not here: a preview makes no API call, and
+# importing them would add about 0.1 s to the first Check of every provider process (make bench).
 if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.loaders import Loader
     from mypy_boto3_iotwireless import IoTWirelessClient
 else:
     IoTWirelessClient = Any
@@ -32,11 +29,14 @@ __all__ = [
     "MAX_ATTEMPTS",
     "NOT_FOUND",
     "PARTNER_TYPE",
+    "SIDEWALK_ACCOUNT",
     "SIDEWALK_REGIONS",
     "PartnerAccountError",
+    "ResourceKind",
     "client",
     "error_code",
     "is_region_name",
+    "shape_rules",
     "translated",
 ]
 
@@ -63,15 +63,38 @@ _BAD_CREDENTIALS = frozenset(
 )
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{64,}")
 
-_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-    connect_timeout=10,
-    read_timeout=30,
-    user_agent_extra="pulumi-iotwireless-sidewalk",
-)
 _clients: dict[str, tuple[boto3.session.Session, IoTWirelessClient]] = {}
 _clients_lock = threading.Lock()
 _region_patterns: list[re.Pattern[str]] = []
+# The partitions' patterns use \w and \d, which match any Unicode letter or digit and "_"; boto3
+# only takes a region that is also an ASCII host label.
+_REGION_LABEL = re.compile(r"[a-z0-9-]{1,63}")
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """ResourceKind is what the error sentences say about one kind of resource."""
+
+    noun: str
+    """What names one resource of the kind before its id, e.g. "Sidewalk account"."""
+    conflict: str
+    """What a ConflictException means for the kind, and what to do about it."""
+    gone: str
+    """What a ResourceNotFoundException says no longer exists, e.g. "association"."""
+    sidewalk_only: bool = False
+    """Whether the kind is served only where Sidewalk is, so that a refused region is the likely cause."""
+
+
+SIDEWALK_ACCOUNT = ResourceKind(
+    noun="Sidewalk account",
+    conflict=(
+        "the Sidewalk account is already associated with this AWS account (or the "
+        "clientRequestToken was used before with other parameters): set adoptExisting to true "
+        "to bring the association under management, or disassociate it first"
+    ),
+    gone="association",
+    sidewalk_only=True,
+)
 
 
 class PartnerAccountError(Exception):
@@ -91,19 +114,59 @@ def _session_and_client(region: str) -> tuple[boto3.session.Session, IoTWireless
     with _clients_lock:
         entry = _clients.get(region)
         if entry is None:
-            # boto3 sessions are not thread-safe; one per client keeps worker threads apart.
-            session = boto3.session.Session(region_name=region)
-            entry = (session, session.client("iotwireless", config=_CONFIG))
+            import boto3
+            import botocore.session
+
+            # boto3 sessions are not thread-safe; one per client keeps worker threads apart. They
+            # share the process's data loader, so that the model Check read is not read again.
+            core = botocore.session.Session()
+            core.register_component("data_loader", _loader())
+            session = boto3.session.Session(botocore_session=core, region_name=region)
+            entry = (session, session.client("iotwireless", config=_client_config()))
             _clients[region] = entry
         return entry
+
+
+def _client_config() -> Config:
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=10,
+        read_timeout=30,
+        user_agent_extra="pulumi-iotwireless-sidewalk",
+    )
 
 
 def is_region_name(value: str) -> bool:
     """Is_region_name tells whether a string has the form of a region of any AWS partition."""
     if not _region_patterns:
-        partitions = create_loader().load_data("partitions")["partitions"]
-        _region_patterns.extend(re.compile(p["regionRegex"]) for p in partitions)
-    return any(p.fullmatch(value) for p in _region_patterns)
+        partitions = _loader().load_data("partitions")["partitions"]
+        # One extend of a finished list: another worker thread never sees it half filled.
+        _region_patterns.extend([re.compile(p["regionRegex"]) for p in partitions])
+    return bool(_REGION_LABEL.fullmatch(value)) and any(p.fullmatch(value) for p in _region_patterns)
+
+
+def shape_rules(shape: str) -> Mapping[str, Any]:
+    """Shape_rules returns the constraints (min, max, pattern, enum) botocore's model puts on a shape."""
+    rules: Mapping[str, Any] = _model_shapes()[shape]
+    return rules
+
+
+@functools.cache
+def _model_shapes() -> Mapping[str, Any]:
+    # Cached once for all shapes: each load lists every service botocore knows and decompresses
+    # the whole model, tens of milliseconds in a preview's first Check (make bench).
+    shapes: Mapping[str, Any] = _loader().load_service_model("iotwireless", "service-2")["shapes"]
+    return shapes
+
+
+@functools.cache
+def _loader() -> Loader:
+    # One botocore data loader for the process, clients included: it caches what it has read.
+    from botocore.loaders import create_loader
+
+    return create_loader()
 
 
 def error_code(err: ClientError) -> str:
@@ -112,27 +175,33 @@ def error_code(err: ClientError) -> str:
 
 
 @contextmanager
-def translated(operation: str, amazon_id: str, region: str) -> Iterator[None]:
+def translated(
+    operation: str, resource_id: str, region: str, kind: ResourceKind = SIDEWALK_ACCOUNT
+) -> Iterator[None]:
     """Translated turns any boto3 failure inside the block into a PartnerAccountError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         yield
     except ClientError as err:
         # `from None`: the engine prints the whole traceback, and the chained boto3 error adds
         # nothing a person needs.
-        sentence = _client_error_sentence(operation, amazon_id, region, err)
+        sentence = _client_error_sentence(operation, resource_id, region, kind, err)
         raise PartnerAccountError(sentence, error_code(err)) from None
     except BotoCoreError as err:
-        sentence = _botocore_error_sentence(operation, amazon_id, region, err)
+        sentence = _botocore_error_sentence(operation, resource_id, region, kind, err)
         raise PartnerAccountError(sentence) from None
 
 
-def _client_error_sentence(operation: str, amazon_id: str, region: str, err: ClientError) -> str:
+def _client_error_sentence(
+    operation: str, resource_id: str, region: str, kind: ResourceKind, err: ClientError
+) -> str:
     code = error_code(err)
     message = _HEX_RUN.sub("***", str(err.response.get("Error", {}).get("Message", "")))
-    what = f"{operation} failed for Sidewalk account {amazon_id!r} in {region} ({code}: {message})"
+    what = f"{operation} failed{_subject(resource_id, kind)} in {region} ({code}: {message})"
     if code == ACCESS_DENIED:
         advice = f"grant iotwireless:{operation} to the credentials in use"
-        if region not in SIDEWALK_REGIONS:
+        if kind.sidewalk_only and region not in SIDEWALK_REGIONS:
             advice = (
                 f"Sidewalk is served from {DEFAULT_REGION}, so region {region} is the likely cause: "
                 f"set region to {DEFAULT_REGION}; otherwise {advice}"
@@ -140,13 +209,9 @@ def _client_error_sentence(operation: str, amazon_id: str, region: str, err: Cli
     elif code in _BAD_CREDENTIALS:
         advice = f"AWS refused the credentials {_credentials_description(region)}: fix or refresh them"
     elif code == CONFLICT:
-        advice = (
-            "the Sidewalk account is already associated with this AWS account (or the "
-            "clientRequestToken was used before with other parameters): set adoptExisting to true "
-            "to bring the association under management, or disassociate it first"
-        )
+        advice = kind.conflict
     elif code == NOT_FOUND:
-        advice = "the association no longer exists: run `pulumi refresh` to bring the state up to date"
+        advice = f"the {kind.gone} no longer exists: run `pulumi refresh` to bring the state up to date"
     elif code in _THROTTLED:
         advice = f"AWS kept failing after {MAX_ATTEMPTS} attempts: run the command again later"
     else:
@@ -154,8 +219,12 @@ def _client_error_sentence(operation: str, amazon_id: str, region: str, err: Cli
     return f"{what}: {advice}."
 
 
-def _botocore_error_sentence(operation: str, amazon_id: str, region: str, err: BotoCoreError) -> str:
-    what = f"{operation} failed for Sidewalk account {amazon_id!r} in {region}"
+def _botocore_error_sentence(
+    operation: str, resource_id: str, region: str, kind: ResourceKind, err: BotoCoreError
+) -> str:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    what = f"{operation} failed{_subject(resource_id, kind)} in {region}"
     if isinstance(err, NoCredentialsError):
         return (
             f"{what}: no AWS credentials were found; set AWS_PROFILE, run `aws sso login`, "
@@ -169,6 +238,11 @@ def _botocore_error_sentence(operation: str, amazon_id: str, region: str, err: B
             "check the network and any AWS_ENDPOINT_URL setting."
         )
     return f"{what}: {type(err).__name__}: {_HEX_RUN.sub('***', str(err))}."
+
+
+def _subject(resource_id: str, kind: ResourceKind) -> str:
+    # An account-wide call such as ListPartnerAccounts concerns no one resource.
+    return f" for {kind.noun} {resource_id!r}" if resource_id else ""
 
 
 def _credentials_description(region: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -14,22 +13,20 @@ from typing import TYPE_CHECKING, Any
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.output import Unknown
 
-from providers import _aws
+from providers import _aws, _tags
+from providers._regional import RegionalProvider, default_region, region_failures
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless.type_defs import (
         GetPartnerAccountResponseTypeDef,
         SidewalkAccountInfoTypeDef,
-        TagTypeDef,
     )
 
 __all__ = [
@@ -65,23 +62,11 @@ PARTNER_ACCOUNT_ID = "partnerAccountId"
 _PROVIDER_KEY = "__provider"
 _KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MAX_AMAZON_ID = 2048
-_MAX_TAGS = 200
-_MAX_TAG_KEY = 128
-_MAX_TAG_VALUE = 256
-_RESERVED_TAG_PREFIX = "aws:"
+# AmazonId allows 2048 characters, but the association is then addressed by it as PartnerAccountId,
+# which allows 256: a longer one could be associated but never read, updated or disassociated.
+_MAX_AMAZON_ID = 256
 # Inputs whose change replaces the association rather than updating it.
 _REPLACING = (AMAZON_ID, REGION)
-
-
-def default_region(stack_region: str | None) -> str:
-    """Default_region picks the region of a resource that names none, as the contract orders."""
-    return (
-        stack_region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or _aws.DEFAULT_REGION
-    )
 
 
 def _is_unknown(value: Any) -> bool:
@@ -115,15 +100,9 @@ def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
 
     tags = news.get(TAGS)
     if tags is not None and not _is_unknown(tags):
-        failures.extend(_tag_failures(tags))
+        failures.extend(_tags.failures(tags))
 
-    region = news.get(REGION)
-    if (
-        region is not None
-        and not _is_unknown(region)
-        and (not isinstance(region, str) or not _aws.is_region_name(region))
-    ):
-        fail(REGION, f"region must be an AWS region name such as {_aws.DEFAULT_REGION}")
+    failures.extend(region_failures(news.get(REGION)))
 
     token = news.get(CLIENT_REQUEST_TOKEN)
     if (
@@ -139,26 +118,6 @@ def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
     return failures
 
 
-def _tag_failures(tags: Any) -> list[CheckFailure]:
-    if not isinstance(tags, Mapping):
-        return [CheckFailure(TAGS, "tags must be a map of string to string")]
-    reasons: list[str] = []
-    if len(tags) > _MAX_TAGS:
-        reasons.append(f"tags may hold at most {_MAX_TAGS} entries, not {len(tags)}")
-    for key, value in tags.items():
-        if _is_unknown(value):
-            continue
-        if not isinstance(key, str) or not 1 <= len(key) <= _MAX_TAG_KEY:
-            reasons.append(f"tags: key {key!r} must be 1 to {_MAX_TAG_KEY} characters")
-        elif key.startswith(_RESERVED_TAG_PREFIX):
-            reasons.append(
-                f"tags: key {key!r} must not start with {_RESERVED_TAG_PREFIX!r} (reserved by AWS)"
-            )
-        if not isinstance(value, str) or len(value) > _MAX_TAG_VALUE:
-            reasons.append(f"tags: the value of {key!r} must be a string of 0 to {_MAX_TAG_VALUE} characters")
-    return [CheckFailure(TAGS, reason) for reason in reasons]
-
-
 def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
     """Derived_token names a create by its parameters, so that a retried create is idempotent."""
     parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
@@ -170,10 +129,6 @@ def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
 def _key_changed(old: Any, new: Any) -> bool:
     # Hex digits are case-insensitive: "AB" and "ab" are the same key to AWS.
     if not isinstance(old, str) or not isinstance(new, str):
@@ -181,23 +136,15 @@ def _key_changed(old: Any, new: Any) -> bool:
     return old.lower() != new.lower()
 
 
-class PartnerAccountProvider(ResourceProvider):
+class PartnerAccountProvider(RegionalProvider):
     """PartnerAccountProvider runs each lifecycle step of a PartnerAccount through boto3."""
-
-    # Only plain data lives on the instance (it is pickled into state): no clients, no sessions.
-    _stack_region: str | None = None
-
-    def configure(self, req: ConfigureRequest) -> None:
-        """Configure records the stack's `aws:region`, the default region of every resource."""
-        region = req.config.get("aws:region")
-        self._stack_region = region if isinstance(region, str) else None
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Check validates the inputs offline and fills in the region and the request token."""
         failures = _check_failures(news)
         inputs = dict(news)
         if not failures:
-            inputs.setdefault(REGION, default_region(self._stack_region))
+            inputs.setdefault(REGION, self.region_of(inputs))
             inputs.setdefault(TAGS, {})
             inputs.setdefault(ADOPT_EXISTING, False)
             if CLIENT_REQUEST_TOKEN not in inputs:
@@ -235,12 +182,12 @@ class PartnerAccountProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read refreshes the association from AWS; an empty id says it is gone."""
-        region = props.get(REGION) or default_region(self._stack_region)
+        region = self.region_of(props)
         account = _get_account(id_, region)
         if account is None:
             return ReadResult("", {})
         outs = _outputs({**props, AMAZON_ID: id_, REGION: region}, account)
-        outs[TAGS] = _live_tags(id_, region, outs[ARN])
+        outs[TAGS] = _tags.live(id_, region, outs[ARN])
         if props.get(FINGERPRINT) not in (None, outs[FINGERPRINT]):
             # The key was set outside Pulumi: forget ours so that the next diff sets it again.
             outs.pop(APP_SERVER_PRIVATE_KEY, None)
@@ -254,12 +201,12 @@ class PartnerAccountProvider(ResourceProvider):
             _set_key(id_, region, news[APP_SERVER_PRIVATE_KEY])
             # Read the new fingerprint back: refresh compares it to spot a key set outside Pulumi.
             outs = _outputs(outs, _require_account(id_, region))
-        _reconcile_tags(id_, region, olds[ARN], olds.get(TAGS) or {}, news.get(TAGS) or {})
+        _tags.reconcile(id_, region, olds[ARN], olds.get(TAGS) or {}, news.get(TAGS) or {})
         return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete disassociates the Sidewalk account; one already gone counts as deleted."""
-        region = props.get(REGION) or default_region(self._stack_region)
+        region = self.region_of(props)
         client = _aws.client(region)
         with (
             _aws.translated("DisassociateAwsAccountFromPartnerAccount", id_, region),
@@ -278,7 +225,7 @@ def _associate(props: Mapping[str, Any], token: str) -> str:
     }
     with _aws.translated("AssociateAwsAccountWithPartnerAccount", amazon_id, region):
         response = _aws.client(region).associate_aws_account_with_partner_account(
-            Sidewalk=sidewalk, ClientRequestToken=token, Tags=_tag_list(props.get(TAGS) or {})
+            Sidewalk=sidewalk, ClientRequestToken=token, Tags=_tags.tag_list(props.get(TAGS) or {})
         )
     return response["Arn"]
 
@@ -300,19 +247,13 @@ def _require_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTy
         )
 
 
-def _live_tags(amazon_id: str, region: str, arn: str) -> dict[str, str]:
-    with _aws.translated("ListTagsForResource", amazon_id, region):
-        tags = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
-    return {t["Key"]: t.get("Value", "") for t in tags}
-
-
 def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
     """Adopt takes over an existing association: sets the key, reconciles tags, reads it back."""
     amazon_id, region = props[AMAZON_ID], props[REGION]
     _set_key(amazon_id, region, props[APP_SERVER_PRIVATE_KEY])
     account = _require_account(amazon_id, region)
     arn = account["Sidewalk"]["Arn"]
-    _reconcile_tags(amazon_id, region, arn, _live_tags(amazon_id, region, arn), props.get(TAGS) or {})
+    _tags.reconcile(amazon_id, region, arn, _tags.live(amazon_id, region, arn), props.get(TAGS) or {})
     return _outputs(props, account)
 
 
@@ -321,21 +262,6 @@ def _set_key(amazon_id: str, region: str, key: str) -> None:
         _aws.client(region).update_partner_account(
             Sidewalk={"AppServerPrivateKey": key}, PartnerAccountId=amazon_id, PartnerType=_aws.PARTNER_TYPE
         )
-
-
-def _reconcile_tags(
-    amazon_id: str, region: str, arn: str, old: Mapping[str, str], new: Mapping[str, str]
-) -> None:
-    """Reconcile_tags sends only the added or changed tags, and only the removed keys."""
-    client = _aws.client(region)
-    changed = {k: v for k, v in new.items() if old.get(k) != v}
-    removed = sorted(set(old) - set(new))
-    if changed:
-        with _aws.translated("TagResource", amazon_id, region):
-            client.tag_resource(ResourceArn=arn, Tags=_tag_list(changed))
-    if removed:
-        with _aws.translated("UntagResource", amazon_id, region):
-            client.untag_resource(ResourceArn=arn, TagKeys=removed)
 
 
 def _outputs(

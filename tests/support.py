@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from providers.destination import DestinationProvider
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.engine import Registration
@@ -123,3 +125,48 @@ class Stack:
     def state(self) -> dict[str, Any]:
         """State is the checkpoint, secrets decrypted and marked."""
         return wire.from_checkpoint(json.loads(self.state_text()), PASSPHRASE)  # type: ignore[no-any-return]
+
+
+DESTINATION_TYPE = "pulumi-python:dynamic/iotwireless:Destination"
+ROLE_ARN = "arn:aws:iam::123456789012:role/sidewalk-destination"
+
+
+def destination(
+    resource_name: str = "uplinks", provider_blob: str | None = None, **inputs: Any
+) -> Registration:
+    """Destination registers a Destination as components.destination does; name defaults to its own."""
+    props: dict[str, Any] = {
+        "name": resource_name,
+        "expression": "sidewalk_uplinks",
+        "expressionType": "RuleName",
+        "roleArn": ROLE_ARN,
+        **inputs,
+        "__provider": wire.Secret(provider_blob or serialize_provider(DestinationProvider())),
+    }
+    return Registration(DESTINATION_TYPE, resource_name, {k: v for k, v in props.items() if v is not None})
+
+
+# Tag changes and the only calls each may make, for every resource with tags.
+TAG_CHANGES = [
+    pytest.param({"a": "1"}, {"a": "1", "b": "2"}, ["TagResource"], id="added"),
+    pytest.param({"a": "1", "b": "2"}, {"a": "1", "b": "3"}, ["TagResource"], id="changed"),
+    pytest.param({"a": "1", "b": "2"}, {"a": "1"}, ["UntagResource"], id="removed"),
+    pytest.param(
+        {"a": "1", "b": "2"}, {"a": "9", "c": "3"}, ["TagResource", "UntagResource"], id="all-three"
+    ),
+    pytest.param({"a": "1"}, {}, ["UntagResource"], id="all-removed"),
+]
+
+
+def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: Mapping[str, str]) -> None:
+    """Assert_only_changed_tags_sent checks that TagResource sent changed keys, UntagResource removed ones."""
+    for entry in log:
+        if entry["operation"] == "TagResource":
+            assert {t["Key"] for t in entry["body"]["Tags"]} == {k for k, v in new.items() if old.get(k) != v}
+        if entry["operation"] == "UntagResource":
+            assert sorted(entry["query"]["tagKeys"]) == sorted(set(old) - set(new))
+
+
+def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
+    """Live_tags are a resource's tags as the emulator holds them."""
+    return {t["Key"]: t["Value"] for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}

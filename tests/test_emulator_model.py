@@ -1,4 +1,4 @@
-"""Conformance to botocore's model: every partner-account and tagging operation answered, in shape."""
+"""Conformance to botocore's model: each partner-account, destination and tagging operation, in shape."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 MODEL = botocore.session.get_session().get_service_model("iotwireless")
 # The operations of the model this project covers, found by name rather than listed.
 COVERED = sorted(
-    name for name in MODEL.operation_names if re.search("partneraccount|tag", name, re.IGNORECASE)
+    name
+    for name in MODEL.operation_names
+    if re.search("partneraccount|tag|^(create|get|update|delete)destination$", name, re.IGNORECASE)
 )
 KEY = "0123456789abcdef" * 4
 AMAZON_ID = "amzn1.account.AEXAMPLE"
@@ -28,6 +30,14 @@ ASSOCIATION = {
     "Tags": [{"Key": "team", "Value": "a"}],
 }
 ACCOUNT = {"PartnerAccountId": AMAZON_ID, "PartnerType": "Sidewalk"}
+DESTINATION = {
+    "Name": "uplinks",
+    "Expression": "sidewalk_uplinks",
+    "ExpressionType": "RuleName",
+    "RoleArn": "arn:aws:iam::123456789012:role/sidewalk",
+    "Description": "uplinks",
+    "Tags": [{"Key": "team", "Value": "a"}],
+}
 PARAMS: dict[str, dict[str, Any]] = {
     "AssociateAwsAccountWithPartnerAccount": {
         "Sidewalk": {"AmazonId": "amzn1.account.OTHER", "AppServerPrivateKey": KEY}
@@ -36,6 +46,10 @@ PARAMS: dict[str, dict[str, Any]] = {
     "UpdatePartnerAccount": {**ACCOUNT, "Sidewalk": {"AppServerPrivateKey": KEY.upper()}},
     "DisassociateAwsAccountFromPartnerAccount": ACCOUNT,
     "ListPartnerAccounts": {"MaxResults": 1},
+    "CreateDestination": {**DESTINATION, "Name": "other"},
+    "GetDestination": {"Name": "uplinks"},
+    "UpdateDestination": {"Name": "uplinks", "ExpressionType": "MqttTopic", "Expression": "sidewalk/up"},
+    "DeleteDestination": {"Name": "uplinks"},
     "TagResource": {"ResourceArn": ARN, "Tags": [{"Key": "env", "Value": "test"}]},
     "UntagResource": {"ResourceArn": ARN, "TagKeys": ["team"]},
     "ListTagsForResource": {"ResourceArn": ARN},
@@ -74,10 +88,10 @@ def violations(shape: Any, value: Any, path: str = "") -> list[str]:
 
 
 def test_every_covered_operation_is_routed() -> None:
-    """Each partner-account and tagging operation of the model has a route, and no other does."""
+    """Each partner-account, destination and tagging operation of the model has a route, and no other does."""
     routed = sorted({rule.endpoint for rule in url_map().iter_rules()})
     assert COVERED == sorted(OPERATIONS) == routed
-    assert len(COVERED) == 8
+    assert len(COVERED) == 12
 
 
 @pytest.mark.parametrize("operation", COVERED)
@@ -96,6 +110,7 @@ def test_answer_conforms_to_the_model(iotwireless: IoTWirelessClient, operation:
     iotwireless.associate_aws_account_with_partner_account(
         Sidewalk={"AmazonId": "amzn1.account.THIRD", "AppServerPrivateKey": KEY}
     )
+    iotwireless.create_destination(**DESTINATION)
     raw: list[dict[str, Any]] = []
     iotwireless.meta.events.register("before-parse.*.*", lambda response_dict, **_: raw.append(response_dict))
     model = MODEL.operation_model(operation)

@@ -11,7 +11,15 @@ import pytest
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
-from tests.support import KEY, OTHER_KEY, assert_no_key, partner_account
+from tests.support import (
+    KEY,
+    OTHER_KEY,
+    TAG_CHANGES,
+    assert_no_key,
+    assert_only_changed_tags_sent,
+    live_tags,
+    partner_account,
+)
 
 ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
 GET = "GetPartnerAccount"
@@ -32,10 +40,6 @@ def sweep(engine: Engine, *keys: str) -> None:
     checkpoint = json.dumps(wire.to_checkpoint({k: vars(v) for k, v in engine.resources.items()}, "x"))
     for text in (checkpoint, engine.provider.output(), "\n".join(engine.errors)):
         assert_no_key(text, *(keys or (KEY,)))
-
-
-def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}
 
 
 def test_create_associates_with_tags_inline_then_reads_once(engine: Engine, emulator: Any) -> None:
@@ -99,16 +103,7 @@ def test_key_in_other_case_is_no_change(engine: Engine, emulator: Any) -> None:
     assert emulator.calls() == []
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "calls"),
-    [
-        pytest.param({"a": "1"}, {"a": "1", "b": "2"}, [TAG], id="added"),
-        pytest.param({"a": "1", "b": "2"}, {"a": "1", "b": "3"}, [TAG], id="changed"),
-        pytest.param({"a": "1", "b": "2"}, {"a": "1"}, [UNTAG], id="removed"),
-        pytest.param({"a": "1", "b": "2"}, {"a": "9", "c": "3"}, [TAG, UNTAG], id="all-three"),
-        pytest.param({"a": "1"}, {}, [UNTAG], id="all-removed"),
-    ],
-)
+@pytest.mark.parametrize(("old", "new", "calls"), TAG_CHANGES)
 def test_tag_change_updates_only_the_changed_keys(
     engine: Engine,
     emulator: Any,
@@ -124,11 +119,7 @@ def test_tag_change_updates_only_the_changed_keys(
     steps = engine.up([partner_account(tags=new)], skip_preview=True)
     assert [(s.op, s.diffs) for s in steps] == [("update", ["tags"])]
     assert emulator.calls() == calls
-    for entry in emulator.log:
-        if entry["operation"] == TAG:
-            assert {t["Key"] for t in entry["body"]["Tags"]} == {k for k, v in new.items() if old.get(k) != v}
-        if entry["operation"] == UNTAG:
-            assert sorted(entry["query"]["tagKeys"]) == sorted(set(old) - set(new))
+    assert_only_changed_tags_sent(emulator.log, old, new)
     assert live_tags(iotwireless, outputs_of(engine, reg)["arn"]) == new
     assert outputs_of(engine, reg)["tags"] == new
 

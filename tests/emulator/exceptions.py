@@ -22,8 +22,9 @@ __all__ = [
     "ValidationException",
 ]
 
-# The ResourceType AWS names in 404/409 answers for a Sidewalk association is not documented.
+# The ResourceType AWS names in 404/409 answers is not documented; these follow the ARNs.
 SIDEWALK_ACCOUNT = "SidewalkAccount"
+DESTINATION = "Destination"
 
 
 class IoTWirelessError(Exception):

@@ -1,4 +1,4 @@
-"""State of the emulated service: Sidewalk associations, their tags and request tokens."""
+"""State of the emulated service: Sidewalk associations, destinations, their tags and request tokens."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from .exceptions import (
+    DESTINATION,
     AccessDeniedException,
     ConflictException,
     ResourceNotFoundException,
@@ -24,7 +25,7 @@ from .exceptions import (
 )
 from .urls import service_model
 
-__all__ = ["Association", "IoTWirelessBackend", "Settings", "TokenReuse"]
+__all__ = ["Association", "Destination", "IoTWirelessBackend", "Settings", "TokenReuse"]
 
 TokenReuse = Literal["replay", "associate"]
 DEFAULT_ACCOUNT = "123456789012"
@@ -78,6 +79,35 @@ class Association:
 
 
 @dataclass
+class Destination:
+    """Destination routes the uplinks of wireless devices to an AWS IoT rule or MQTT topic."""
+
+    account: str
+    region: str
+    name: str
+    expression: str
+    expression_type: str
+    role_arn: str
+    description: str | None = None
+
+    @property
+    def arn(self) -> str:
+        """Arn is the destination's ARN in the format AWS answers."""
+        return f"arn:aws:iotwireless:{self.region}:{self.account}:Destination/{self.name}"
+
+    def describe(self) -> dict[str, Any]:
+        """Describe is the GetDestination answer for the destination."""
+        answer = {
+            "Arn": self.arn,
+            "Name": self.name,
+            "Expression": self.expression,
+            "ExpressionType": self.expression_type,
+            "RoleArn": self.role_arn,
+        }
+        return answer if self.description is None else {**answer, "Description": self.description}
+
+
+@dataclass
 class TokenRecord:
     """TokenRecord remembers what an Associate with a ClientRequestToken asked and answered."""
 
@@ -96,6 +126,7 @@ class IoTWirelessBackend:
         # Request threads share the backend, so every public method holds this lock.
         self._lock = threading.RLock()
         self._associations: dict[tuple[str, str, str], Association] = {}
+        self._destinations: dict[tuple[str, str, str], Destination] = {}
         self._tags: dict[str, dict[str, str]] = {}
         self._tokens: dict[tuple[str, str, str], TokenRecord] = {}
         self._serial = 0
@@ -236,6 +267,43 @@ class IoTWirelessBackend:
             self._find(account, region, amazon_id).account_linked = linked
             self._save()
 
+    # Destinations.
+
+    def create_destination(self, destination: Destination, tags: dict[str, str]) -> dict[str, Any]:
+        """Create_destination adds a destination whose name is not yet taken in its account and region."""
+        key = (destination.account, destination.region, destination.name)
+        with self._lock:
+            if key in self._destinations:
+                raise ConflictException(
+                    f"Destination {destination.name} already exists", destination.name, DESTINATION
+                )
+            self._destinations[key] = destination
+            if tags:
+                self._tags[destination.arn] = dict(tags)
+            self._save()
+            return {"Arn": destination.arn, "Name": destination.name}
+
+    def get_destination(self, account: str, region: str, name: str) -> dict[str, Any]:
+        """Get_destination describes one destination."""
+        with self._lock:
+            return self._find_destination(account, region, name).describe()
+
+    def update_destination(self, account: str, region: str, name: str, changes: dict[str, Any]) -> None:
+        """Update_destination sets the fields given (snake_case names); the others stay."""
+        with self._lock:
+            destination = self._find_destination(account, region, name)
+            for field_name, value in changes.items():
+                setattr(destination, field_name, value)
+            self._save()
+
+    def delete_destination(self, account: str, region: str, name: str) -> None:
+        """Delete_destination removes a destination and its tags."""
+        with self._lock:
+            destination = self._find_destination(account, region, name)
+            del self._destinations[(account, region, name)]
+            self._tags.pop(destination.arn, None)
+            self._save()
+
     # Tags.
 
     def tag_resource(self, account: str, region: str, arn: str, tags: dict[str, str]) -> None:
@@ -285,6 +353,7 @@ class IoTWirelessBackend:
         with self._lock:
             self.settings = copy.deepcopy(self._initial_settings)
             self._associations.clear()
+            self._destinations.clear()
             self._tags.clear()
             self._tokens.clear()
             self._serial = 0
@@ -296,10 +365,17 @@ class IoTWirelessBackend:
             raise ResourceNotFoundException(f"Sidewalk account {amazon_id} not found", amazon_id)
         return association
 
-    def _find_arn(self, account: str, region: str, arn: str) -> Association:
-        for association in self._associations.values():
-            if (association.account, association.region, association.arn) == (account, region, arn):
-                return association
+    def _find_destination(self, account: str, region: str, name: str) -> Destination:
+        destination = self._destinations.get((account, region, name))
+        if destination is None:
+            raise ResourceNotFoundException(f"Destination {name} not found", name, DESTINATION)
+        return destination
+
+    def _find_arn(self, account: str, region: str, arn: str) -> Association | Destination:
+        resources: list[Association | Destination] = [*self._associations.values()]
+        for resource in [*resources, *self._destinations.values()]:
+            if (resource.account, resource.region, resource.arn) == (account, region, arn):
+                return resource
         raise ResourceNotFoundException(f"Resource {arn} not found", arn)
 
     def _save(self) -> None:
@@ -309,6 +385,7 @@ class IoTWirelessBackend:
         data = {
             "serial": self._serial,
             "associations": [asdict(a) for a in self._associations.values()],
+            "destinations": [asdict(d) for d in self._destinations.values()],
             "tags": self._tags,
             "tokens": [
                 {"account": a, "region": r, "token": t, **asdict(record)}
@@ -333,6 +410,10 @@ class IoTWirelessBackend:
         for item in data["associations"]:
             association = Association(**item)
             self._associations[(association.account, association.region, association.amazon_id)] = association
+        # A state file written before destinations existed has none.
+        for item in data.get("destinations", []):
+            destination = Destination(**item)
+            self._destinations[(destination.account, destination.region, destination.name)] = destination
         self._tags = data["tags"]
         for item in data["tokens"]:
             key = (item.pop("account"), item.pop("region"), item.pop("token"))

@@ -13,7 +13,7 @@ from botocore.model import OperationModel, Shape, StructureShape
 from werkzeug.datastructures import MultiDict
 
 from .exceptions import ValidationException
-from .models import IoTWirelessBackend
+from .models import Destination, IoTWirelessBackend
 from .urls import OPERATIONS, service_model
 
 __all__ = ["REDACTED", "Caller", "dispatch", "parse_input", "redact", "sensitive_names", "validate"]
@@ -285,6 +285,46 @@ def _list(backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]) -
     )
 
 
+def _create_destination(
+    backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]
+) -> dict[str, Any]:
+    destination = Destination(
+        caller.account,
+        caller.region,
+        params["Name"],
+        params["Expression"],
+        params["ExpressionType"],
+        params["RoleArn"],
+        params.get("Description"),
+    )
+    return backend.create_destination(destination, _tags(params))
+
+
+def _get_destination(backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+    return backend.get_destination(caller.account, caller.region, params["Name"])
+
+
+def _update_destination(
+    backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]
+) -> dict[str, Any]:
+    fields = {
+        "Expression": "expression",
+        "ExpressionType": "expression_type",
+        "RoleArn": "role_arn",
+        "Description": "description",
+    }
+    changes = {field: params[member] for member, field in fields.items() if member in params}
+    backend.update_destination(caller.account, caller.region, params["Name"], changes)
+    return {}
+
+
+def _delete_destination(
+    backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]
+) -> dict[str, Any]:
+    backend.delete_destination(caller.account, caller.region, params["Name"])
+    return {}
+
+
 def _tag(backend: IoTWirelessBackend, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
     backend.tag_resource(caller.account, caller.region, params["ResourceArn"], _tags(params))
     return {}
@@ -306,6 +346,10 @@ HANDLERS: dict[str, Handler] = {
     "UpdatePartnerAccount": _update,
     "DisassociateAwsAccountFromPartnerAccount": _disassociate,
     "ListPartnerAccounts": _list,
+    "CreateDestination": _create_destination,
+    "GetDestination": _get_destination,
+    "UpdateDestination": _update_destination,
+    "DeleteDestination": _delete_destination,
     "TagResource": _tag,
     "UntagResource": _untag,
     "ListTagsForResource": _list_tags,

@@ -14,13 +14,17 @@ from werkzeug.wrappers import Request
 
 __all__ = ["OPERATIONS", "match", "request_target", "service_model", "url_map"]
 
-# The partner-account and tagging operations this emulator answers.
+# The partner-account, destination and tagging operations this emulator answers.
 OPERATIONS = (
     "AssociateAwsAccountWithPartnerAccount",
     "GetPartnerAccount",
     "UpdatePartnerAccount",
     "DisassociateAwsAccountFromPartnerAccount",
     "ListPartnerAccounts",
+    "CreateDestination",
+    "GetDestination",
+    "UpdateDestination",
+    "DeleteDestination",
     "TagResource",
     "UntagResource",
     "ListTagsForResource",

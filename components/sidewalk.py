@@ -1,0 +1,224 @@
+"""SidewalkIntegration: the whole cloud side of Amazon Sidewalk, from association to uplink rule."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.destination import Destination, DestinationArgs
+from components.partner_account import PartnerAccount, PartnerAccountArgs
+from providers.destination import RULE_NAME
+
+with warnings.catch_warnings():
+    # pulumi-aws 7.51 warns, as aws.lambda_ loads, that a resource this module does not use is deprecated.
+    warnings.filterwarnings("ignore", "aws.lambda/microvmsimage", DeprecationWarning)
+    from pulumi_aws.lambda_ import Permission
+
+__all__ = [
+    "INTEGRATION_TYPE",
+    "InvokeLambda",
+    "Republish",
+    "SidewalkIntegration",
+    "SidewalkIntegrationArgs",
+    "UplinkAction",
+]
+
+INTEGRATION_TYPE = "sidewalk:index:Integration"
+IOT_WIRELESS = "iotwireless.amazonaws.com"
+IOT = "iot.amazonaws.com"
+# AWS IoT hands a rule whatever is published to its Basic Ingest topic; a RuleName destination does that.
+BASIC_INGEST = "$aws/rules/"
+
+
+@dataclass(frozen=True)
+class Republish:
+    """Republish sends each uplink on to an MQTT topic of AWS IoT Core."""
+
+    topic: str
+    """A literal topic (no substitution templates): the rule's role may publish to it alone."""
+
+
+@dataclass(frozen=True)
+class InvokeLambda:
+    """InvokeLambda hands each uplink to a Lambda function in the integration's region."""
+
+    function_arn: pulumi.Input[str]
+
+
+UplinkAction = Republish | InvokeLambda
+
+
+@dataclass(frozen=True, kw_only=True)
+class SidewalkIntegrationArgs:
+    """SidewalkIntegrationArgs are the association's inputs and where its devices' uplinks go."""
+
+    account: PartnerAccountArgs
+    """The association; its region and tags apply to every resource of the integration."""
+    uplink: UplinkAction
+    """What the AWS IoT rule does with each uplink."""
+    destination_name: str | None = None
+    """The name devices are registered with: 1 to 128 of A-Z, a-z, 0-9, _ and -; default the resource's."""
+
+
+class SidewalkIntegration(pulumi.ComponentResource):
+    """SidewalkIntegration associates a Sidewalk account and routes its uplinks to an AWS IoT rule."""
+
+    partner_account: PartnerAccount
+    destination_role: aws.iam.Role
+    rule: aws.iot.TopicRule
+    destination: Destination
+    destination_name: pulumi.Output[str]
+    rule_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: SidewalkIntegrationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(INTEGRATION_TYPE, resource_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        destination_name = args.destination_name or resource_name
+        # Rule names allow no "-"; the rule is the destination's, so it takes the destination's name.
+        rule_name = destination_name.replace("-", "_")
+        tags = args.account.tags
+
+        # A stack that held the bare association (same name, no parent) keeps it rather than replacing it.
+        self.partner_account = PartnerAccount(
+            resource_name,
+            args.account,
+            pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
+        )
+        region = self.partner_account.region
+        # The association's ARN says which partition and account every other ARN here is in.
+        arn_parts = self.partner_account.arn.apply(lambda arn: arn.split(":"))
+        iot_arn = pulumi.Output.all(arn_parts, region).apply(
+            lambda values: f"arn:{values[0][1]}:iot:{values[1]}:{values[0][4]}"
+        )
+
+        self.destination_role = aws.iam.Role(
+            f"{resource_name}-destination",
+            description=f"Lets AWS IoT Wireless hand Sidewalk uplinks to the AWS IoT rule {rule_name}",
+            assume_role_policy=_trust(IOT_WIRELESS),
+            inline_policies=[
+                aws.iam.RoleInlinePolicyArgs(
+                    name="publish-to-rule",
+                    policy=iot_arn.apply(
+                        lambda iot: _policy(
+                            # DescribeEndpoint supports no resource-level permission.
+                            ("iot:DescribeEndpoint", "*"),
+                            ("iot:Publish", f"{iot}:topic/{BASIC_INGEST}{rule_name}"),
+                        )
+                    ),
+                )
+            ],
+            tags=tags,
+            opts=child,
+        )
+
+        republishes, lambdas = None, None
+        if isinstance(args.uplink, Republish):
+            topic = args.uplink.topic
+            republish_role = aws.iam.Role(
+                f"{resource_name}-republish",
+                description=f"Lets the AWS IoT rule {rule_name} republish Sidewalk uplinks to {topic}",
+                assume_role_policy=iot_arn.apply(
+                    lambda iot: _trust(IOT, source_arn=f"{iot}:rule/{rule_name}")
+                ),
+                inline_policies=[
+                    aws.iam.RoleInlinePolicyArgs(
+                        name="republish",
+                        policy=iot_arn.apply(lambda iot: _policy(("iot:Publish", f"{iot}:topic/{topic}"))),
+                    )
+                ],
+                tags=tags,
+                opts=child,
+            )
+            republishes = [aws.iot.TopicRuleRepublishArgs(role_arn=republish_role.arn, topic=topic)]
+        else:
+            lambdas = [aws.iot.TopicRuleLambdaArgs(function_arn=args.uplink.function_arn)]
+
+        self.rule = aws.iot.TopicRule(
+            f"{resource_name}-uplinks",
+            name=rule_name,
+            description=f"Receives the uplinks of the Sidewalk devices of destination {destination_name}",
+            enabled=True,
+            sql="SELECT *",
+            sql_version="2016-03-23",
+            republishes=republishes,
+            lambdas=lambdas,
+            region=region,
+            tags=tags,
+            opts=child,
+        )
+        if isinstance(args.uplink, InvokeLambda):
+            Permission(
+                f"{resource_name}-invoke",
+                action="lambda:InvokeFunction",
+                function=args.uplink.function_arn,
+                principal=IOT,
+                source_arn=self.rule.arn,
+                source_account=arn_parts.apply(lambda parts: parts[4]),
+                region=region,
+                opts=child,
+            )
+
+        self.destination = Destination(
+            resource_name,
+            DestinationArgs(
+                name=destination_name,
+                expression=self.rule.name,
+                expression_type=RULE_NAME,
+                role_arn=self.destination_role.arn,
+                description=f"Sidewalk uplinks, to the AWS IoT rule {rule_name}",
+                tags=tags,
+                region=region,
+            ),
+            child,
+        )
+
+        self.destination_name = self.destination.name
+        self.rule_arn = self.rule.arn
+        self.role_arn = self.destination_role.arn
+        account = self.partner_account
+        self.register_outputs(
+            {
+                "partnerAccountArn": account.arn,
+                "amazonId": account.amazon_id,
+                "fingerprint": account.fingerprint,
+                "accountLinked": account.account_linked,
+                "region": account.region,
+                "destinationName": self.destination_name,
+                "ruleArn": self.rule_arn,
+                "roleArn": self.role_arn,
+            }
+        )
+
+
+def _trust(service: str, source_arn: str | None = None) -> str:
+    """Trust is a role trust policy that lets one AWS service assume the role."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_arn is not None:
+        # AWS IoT names the rule assuming the role; this keeps other accounts' rules out (confused deputy).
+        account = source_arn.split(":")[4]
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": account},
+            "ArnLike": {"aws:SourceArn": source_arn},
+        }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _policy(*grants: tuple[str, str]) -> str:
+    """Policy is an identity policy allowing each (action, resource) pair, and nothing else."""
+    statements: list[Mapping[str, str]] = [
+        {"Effect": "Allow", "Action": action, "Resource": resource} for action, resource in grants
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})

@@ -1,0 +1,53 @@
+"""What every provider here shares: resources in one AWS region, by default the stack's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+
+from providers import _aws
+
+__all__ = ["REGION", "RegionalProvider", "default_region", "region_failures"]
+
+# The input's name on the wire, the same for every resource.
+REGION = "region"
+
+
+def default_region(stack_region: str | None) -> str:
+    """Default_region picks the region of a resource that names none, as the contract orders."""
+    return (
+        stack_region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or _aws.DEFAULT_REGION
+    )
+
+
+def region_failures(region: Any) -> list[CheckFailure]:
+    """Region_failures refuses a region input that names no AWS region; absent or not yet known passes."""
+    if region is None or isinstance(region, Unknown):
+        return []
+    if isinstance(region, str) and _aws.is_region_name(region):
+        return []
+    return [CheckFailure(REGION, f"region must be an AWS region name such as {_aws.DEFAULT_REGION}")]
+
+
+class RegionalProvider(ResourceProvider):
+    """RegionalProvider is a provider whose resources fall back to the stack's `aws:region`."""
+
+    # Only plain data lives on the instance (it is pickled into state): no clients, no sessions.
+    _stack_region: str | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Configure records the stack's `aws:region`, the default region of every resource."""
+        region = req.config.get("aws:region")
+        self._stack_region = region if isinstance(region, str) else None
+
+    def region_of(self, props: Mapping[str, Any]) -> str:
+        """Region_of is the region a resource lives in: its own input, else the default."""
+        region = props.get(REGION)
+        return region if isinstance(region, str) and region else default_region(self._stack_region)

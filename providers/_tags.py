@@ -1,0 +1,79 @@
+"""Tags of any IoT Wireless resource: their rules, from botocore's model, and the calls that set them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
+
+from providers import _aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_iotwireless.type_defs import TagTypeDef
+
+__all__ = ["TAGS", "failures", "live", "reconcile", "tag_list"]
+
+# The input's name on the wire, the same for every resource.
+TAGS = "tags"
+# The model cannot say it: AWS reserves the prefix, in any case.
+_RESERVED_PREFIX = "aws:"
+
+
+def failures(tags: Any) -> list[CheckFailure]:
+    """Failures applies the model's tag rules to a tags input; a value not yet known passes."""
+    if not isinstance(tags, Mapping):
+        return [CheckFailure(TAGS, "tags must be a map of string to string")]
+    most = _aws.shape_rules("TagList")["max"]
+    key_max = _aws.shape_rules("TagKey")["max"]
+    value_max = _aws.shape_rules("TagValue")["max"]
+    reasons: list[str] = []
+    if len(tags) > most:
+        reasons.append(f"tags may hold at most {most} entries, not {len(tags)}")
+    for key, value in tags.items():
+        if isinstance(value, Unknown):
+            continue
+        if not isinstance(key, str) or not 1 <= len(key) <= key_max:
+            reasons.append(f"tags: key {key!r} must be 1 to {key_max} characters")
+        elif key.lower().startswith(_RESERVED_PREFIX):
+            reasons.append(
+                f"tags: key {key!r} must not start with {_RESERVED_PREFIX!r} in any case (reserved by AWS)"
+            )
+        if not isinstance(value, str) or len(value) > value_max:
+            reasons.append(f"tags: the value of {key!r} must be a string of 0 to {value_max} characters")
+    return [CheckFailure(TAGS, reason) for reason in reasons]
+
+
+def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
+    """Tag_list turns a map of tags into the API's list of Key and Value, sorted by key."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def live(
+    resource_id: str, region: str, arn: str, kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT
+) -> dict[str, str]:
+    """Live reads a resource's tags from AWS."""
+    with _aws.translated("ListTagsForResource", resource_id, region, kind):
+        tags = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
+    return {t["Key"]: t.get("Value", "") for t in tags}
+
+
+def reconcile(
+    resource_id: str,
+    region: str,
+    arn: str,
+    old: Mapping[str, str],
+    new: Mapping[str, str],
+    kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT,
+) -> None:
+    """Reconcile sends only the added or changed tags, and only the removed keys."""
+    client = _aws.client(region)
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    removed = sorted(set(old) - set(new))
+    if changed:
+        with _aws.translated("TagResource", resource_id, region, kind):
+            client.tag_resource(ResourceArn=arn, Tags=tag_list(changed))
+    if removed:
+        with _aws.translated("UntagResource", resource_id, region, kind):
+            client.untag_resource(ResourceArn=arn, TagKeys=removed)
