@@ -1,0 +1,66 @@
+"""The IoT Wireless emulator as a child process, the way the demo and a developer run it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["EmulatorProcess"]
+
+
+class EmulatorProcess:
+    """EmulatorProcess runs `python -m tests.emulator --port 0` and reads its URL off the first line."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.url = ""
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> EmulatorProcess:
+        """Start launches the emulator and returns once it listens: it prints its URL only then."""
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.emulator", "--port", "0"],
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().strip()
+        if not first.startswith("http://"):
+            self.stop()
+            raise RuntimeError(f"the emulator did not start (it printed {first!r})")
+        self.url = first
+        return self
+
+    def stop(self) -> None:
+        """Stop asks the emulator to end (SIGTERM) and waits for it; a stuck one is killed."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    @property
+    def running(self) -> bool:
+        """Running tells whether the emulator process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,110 @@
+"""examples/consumer: another stack reads this one's outputs through a StackReference, under mocks."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import settings
+
+from tests.engine.provider import PROJECT_ROOT
+
+EXAMPLE = PROJECT_ROOT / "examples" / "consumer"
+PRODUCER_STACK = "acme/sidewalk-partner-account/dev"
+PRODUCER_OUTPUTS = {
+    "partnerAccountArn": "arn:aws:iotwireless:us-east-1:123456789012:SidewalkAccount/amzn1.account.EXAMPLE",
+    "amazonId": "amzn1.account.EXAMPLE",
+    "fingerprint": "f3aaec9c1ef8a0bc574e4bed67553e298c1cad01c3ca819738353e9b2a8a7f63",
+    "accountLinked": False,
+    "region": "us-east-1",
+}
+
+registered: list[pulumi.runtime.MockResourceArgs] = []
+
+
+class Mocks(pulumi.runtime.Mocks):
+    """Mocks plays the producer's stack through its StackReference and echoes AWS resources."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        registered.append(args)
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {"name": args.name, "outputs": PRODUCER_OUTPUTS, "secretOutputNames": []}
+        return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:iam::123456789012:policy/{args.name}"}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        raise AssertionError(f"the example makes no invoke, but called {args.token}")
+
+
+@pytest.fixture(autouse=True)
+def mocks() -> None:
+    registered.clear()
+    settings.ROOT.set(None)  # type: ignore[attr-defined]
+    pulumi.runtime.set_all_config({"sidewalk-consumer:producerStack": PRODUCER_STACK}, [])
+    pulumi.runtime.set_mocks(Mocks(), project="sidewalk-consumer", stack="dev", preview=False)
+
+
+def run_example() -> dict[str, pulumi.Output[Any]]:
+    runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
+    root = settings.get_root_resource()
+    assert root is not None
+    return dict(root.outputs)  # type: ignore[attr-defined]
+
+
+def registered_of(typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+    return [args for args in registered if args.typ == typ]
+
+
+@pulumi.runtime.test
+def test_consumer_reads_the_producer_stack_named_in_config() -> pulumi.Output[None]:
+    """The example references the stack named by producerStack, and re-exports its ARN."""
+    outputs = run_example()
+
+    def check(arn: str) -> None:
+        [reference] = registered_of("pulumi:pulumi:StackReference")
+        assert reference.name == PRODUCER_STACK
+        assert arn == PRODUCER_OUTPUTS["partnerAccountArn"]
+
+    return outputs["partnerAccountArn"].apply(check)
+
+
+@pulumi.runtime.test
+def test_consumer_policy_grants_read_on_the_partner_account_arn() -> pulumi.Output[None]:
+    """The IAM policy allows reading exactly the association whose ARN the producer exports."""
+    outputs = run_example()
+
+    def check(_: Any) -> None:
+        [policy] = registered_of("aws:iam/policy:Policy")
+        [statement] = json.loads(policy.inputs["policy"])["Statement"]
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] == PRODUCER_OUTPUTS["partnerAccountArn"]
+        assert sorted(statement["Action"]) == [
+            "iotwireless:GetPartnerAccount",
+            "iotwireless:ListTagsForResource",
+        ]
+
+    return outputs["policyArn"].apply(check)
+
+
+@pulumi.runtime.test
+def test_consumer_tags_the_policy_with_the_key_fingerprint() -> pulumi.Output[None]:
+    """The producer's fingerprint tags the policy, so a key rotation shows in the consumer's preview."""
+    outputs = run_example()
+
+    def check(_: Any) -> None:
+        [policy] = registered_of("aws:iam/policy:Policy")
+        assert policy.inputs["tags"] == {"sidewalk-key-fingerprint": PRODUCER_OUTPUTS["fingerprint"]}
+
+    return outputs["policyArn"].apply(check)
+
+
+def requirement_lines(path: Any) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def test_consumer_requirements_match_the_project_pins() -> None:
+    """The example pins pulumi and pulumi-aws to the same ranges as the project."""
+    project = {line.split(">=")[0]: line for line in requirement_lines(PROJECT_ROOT / "requirements.txt")}
+    assert requirement_lines(EXAMPLE / "requirements.txt") == [project["pulumi"], project["pulumi-aws"]]

@@ -1,0 +1,307 @@
+"""README.md stays true: its runnable blocks run, its outputs and messages are the code's own.
+
+Fenced blocks tagged `sh` run here, against a fresh emulator; a `text` block right after one is its
+expected output. Blocks tagged `console` need the Pulumi CLI or an AWS account, so they are
+selected out of the run and checked statically instead.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.session
+import pulumi
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+
+from components.partner_account import PartnerAccount
+from providers import _aws
+from providers.partner_account import PartnerAccountProvider
+from tests.engine.provider import PROJECT_ROOT, merged_env
+from tests.support import KEY, OTHER_KEY, emulator_env
+
+README = PROJECT_ROOT / "README.md"
+# The render commands (five) and the discovery commands (two) at least.
+MIN_RUNNABLE_BLOCKS = 7
+FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Block is one fenced block of the README: its tag, its text and where it starts."""
+
+    lang: str
+    text: str
+    line: int
+    follows: Block | None  # the block just before, when only blank lines separate them
+
+    @property
+    def id(self) -> str:
+        return f"line-{self.line}"
+
+
+def blocks() -> list[Block]:
+    """Blocks are the README's fenced blocks in order, their indentation removed."""
+    found: list[Block] = []
+    lines = README.read_text().splitlines()
+    i, previous_end = 0, -2
+    while i < len(lines):
+        opening = FENCE.match(lines[i])
+        if opening is None:
+            i += 1
+            continue
+        indent = len(opening["indent"])
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
+        text = "\n".join(line[indent:] for line in lines[i + 1 : end])
+        adjacent = found and all(not line.strip() for line in lines[previous_end + 1 : i])
+        found.append(Block(opening["lang"], text, i + 1, found[-1] if adjacent else None))
+        previous_end, i = end, end + 1
+    return found
+
+
+def of(lang: str) -> list[Block]:
+    return [b for b in blocks() if b.lang == lang]
+
+
+def output_of(block: Block) -> Block | None:
+    """Output_of is the `text` block that shows what an `sh` block prints, if there is one."""
+    return next((b for b in blocks() if b.follows == block and b.lang == "text"), None)
+
+
+def seed(iotwireless: Any) -> None:
+    """Seed gives the emulator the two associations the README's examples show."""
+    iotwireless.associate_aws_account_with_partner_account(
+        Sidewalk={"AmazonId": "amzn1.account.EXAMPLE", "AppServerPrivateKey": KEY},
+        Tags=[{"Key": "team", "Value": "iot"}, {"Key": "environment", "Value": "dev"}],
+    )
+    iotwireless.associate_aws_account_with_partner_account(
+        Sidewalk={"AmazonId": "amzn1.account.LEGACY", "AppServerPrivateKey": OTHER_KEY}
+    )
+
+
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.id) for b in of("sh")])
+def test_sh_block_runs_and_prints_what_the_readme_shows(
+    block: Block, emulator: Any, iotwireless: Any
+) -> None:
+    """Each sh block exits 0 in the project directory; the text block after it is its exact output."""
+    seed(iotwireless)
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.text],
+        cwd=PROJECT_ROOT,
+        env=merged_env(emulator_env(emulator.url)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    expected = output_of(block)
+    if expected is not None:
+        assert run.stdout.rstrip("\n") == expected.text
+
+
+def test_readme_runs_at_least_the_known_number_of_blocks() -> None:
+    """The run above selects enough sh blocks that losing a tag (or a block) is noticed."""
+    assert len(of("sh")) >= MIN_RUNNABLE_BLOCKS
+
+
+def test_every_text_block_is_the_output_of_an_sh_block() -> None:
+    """No output in the README goes unchecked: each text block directly follows an sh block."""
+    for block in of("text"):
+        assert block.follows is not None and block.follows.lang == "sh", block.id
+
+
+def test_every_block_is_tagged_for_selection() -> None:
+    """Each block says how it is checked: run (sh), output (text), static (console, json, python)."""
+    assert {b.lang for b in blocks()} <= {"sh", "text", "console", "json", "python"}
+
+
+@pytest.mark.parametrize(("target", "runs"), [("test", "-m pytest"), ("demo", "-m demo")])
+def test_make_commands_of_the_quick_start_do_what_it_says(target: str, runs: str) -> None:
+    """`make test` runs the tests and `make demo` the demo, as the quick start table says."""
+    assert f"| `make {target}` |" in README.read_text()
+    run = subprocess.run(
+        ["make", "-n", target], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert runs in run.stdout
+
+
+def test_policy_shown_is_the_policy_file() -> None:
+    """The policy in the README is iam/partner-account-policy.json."""
+    [shown] = re.findall(r"```json\n(.*?)\n *```", section("Deploying"), flags=re.DOTALL)
+    policy = json.loads((PROJECT_ROOT / "iam" / "partner-account-policy.json").read_text())
+    assert json.loads(shown) == policy
+
+
+def section(title: str) -> str:
+    """Section is the text under a `## ` heading that starts with title, up to the next one."""
+    return README.read_text().split(f"\n## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def table_keys(text: str) -> set[str]:
+    """Table_keys are the config keys that begin table rows, such as | `sidewalk:tags` |."""
+    return set(re.findall(r"^\| `(\w+:\w+)` \|", text, flags=re.MULTILINE))
+
+
+def config_table_keys() -> set[str]:
+    return table_keys(section("Configuration"))
+
+
+def config_sets() -> list[list[str]]:
+    """Config_sets are the `pulumi config set` commands of the console blocks, as words."""
+    commands = []
+    for block in of("console"):
+        for line in block.text.splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:3] == ["pulumi", "config", "set"]:
+                commands.append(words[3:])
+    return commands
+
+
+def test_config_table_lists_only_keys_the_program_reads() -> None:
+    """Each key of the configuration table is read by __main__.py."""
+    program = (PROJECT_ROOT / "__main__.py").read_text()
+    keys = config_table_keys()
+    assert "sidewalk:appServerPrivateKey" in keys
+    for key in keys:
+        namespace, name = key.split(":")
+        assert f'"{name}"' in program, key
+        assert f'Config("{namespace}")' in program, key
+
+
+def test_console_config_commands_use_documented_keys() -> None:
+    """Each `pulumi config set` of a console block names a key some table documents (or the example's)."""
+    known = table_keys(README.read_text()) | {"producerStack"}
+    for words in config_sets():
+        key = next(w for w in words if not w.startswith("--"))
+        assert re.split(r"[.\[]", key)[0] in known, words
+
+
+def test_console_commands_set_the_key_only_as_a_secret() -> None:
+    """The key is only ever set with --secret, and no console block carries a key value."""
+    for words in config_sets():
+        if any("appServerPrivateKey" in w for w in words):
+            assert "--secret" in words
+            assert not any(re.fullmatch(r"[0-9a-fA-F]{64}", w) for w in words)
+
+
+def test_console_commands_name_files_that_exist() -> None:
+    """The files and folders console blocks name (file://..., cd ...) are in the project."""
+    named = []
+    for block in of("console"):
+        named += re.findall(r"file://([\w./-]+)", block.text)
+        named += re.findall(r"^cd ([\w./-]+)$", block.text, flags=re.MULTILINE)
+    assert named
+    for path in named:
+        assert (PROJECT_ROOT / path).exists(), path
+
+
+def test_python_snippet_is_taken_from_the_consumer_example() -> None:
+    """Each line of the python block on consuming outputs is a line of examples/consumer/__main__.py."""
+    example = (PROJECT_ROOT / "examples" / "consumer" / "__main__.py").read_text().splitlines()
+    snippets = re.findall(r"```python\n(.*?)\n```", section("Consuming the outputs"), flags=re.DOTALL)
+    assert snippets
+    for line in "\n".join(snippets).splitlines():
+        assert line in example, line
+
+
+# The troubleshooting table against the messages the code produces.
+
+
+def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Produced_messages are every sentence the provider's error translation, check and program emit."""
+    for name, value in emulator_env("http://127.0.0.1:9").items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    messages: list[str] = []
+    model = botocore.session.get_session().get_service_model("iotwireless")
+    codes = {shape.name for shape in model.error_shapes}
+    codes |= {_aws.ACCESS_DENIED, _aws.CONFLICT, _aws.NOT_FOUND, *_aws._THROTTLED, *_aws._BAD_CREDENTIALS}
+    failures: list[Exception] = [
+        NoCredentialsError(),
+        NoRegionError(),
+        EndpointConnectionError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com"),
+        ProfileNotFound(profile="iot-admin"),
+    ]
+    for code in sorted(codes):
+        failures.append(ClientError({"Error": {"Code": code, "Message": "AWS's message"}}, "Operation"))
+    for region in ("us-east-1", "us-west-2"):
+        for failure in failures:
+            with (
+                pytest.raises(_aws.PartnerAccountError) as exc,
+                _aws.translated("AssociateAwsAccountWithPartnerAccount", "amzn1.account.EXAMPLE", region),
+            ):
+                raise failure
+            messages.append(str(exc.value))
+    bad_inputs: list[dict[str, Any]] = [
+        {"amazonId": None, "appServerPrivateKey": None},
+        {"amazonId": "", "appServerPrivateKey": "0x" + KEY},
+        {"amazonID": "x", "tags": ["a"]},
+        {"tags": {f"k{i}": "v" for i in range(201)}},
+        {"tags": {"": "v", "aws:owner": "v", "k": "v" * 257}},
+        {"region": "moon-1", "clientRequestToken": "a b", "adoptExisting": "yes"},
+    ]
+    for inputs in bad_inputs:
+        news = {"amazonId": "amzn1.account.EXAMPLE", "appServerPrivateKey": KEY, **inputs}
+        news = {k: v for k, v in news.items() if v is not None}
+        messages += [f.reason for f in PartnerAccountProvider().check({}, news).failures]
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
+    PartnerAccount._warn_outside_sidewalk_regions(None, "us-west-2")  # type: ignore[arg-type]
+    return messages + warned
+
+
+def troubleshooting_rows() -> list[str]:
+    """Troubleshooting_rows are the message cells of the troubleshooting table, code spans opened."""
+    rows = []
+    for line in section("Troubleshooting").splitlines():
+        if not line.startswith("| `"):
+            continue
+        cell = line.strip("|").split(" | ")[0].strip()
+        rows.append(cell[2:-2].strip() if cell.startswith("``") else cell[1:-1])
+    return rows
+
+
+def pattern(template: str) -> re.Pattern[str]:
+    """Pattern turns a row into a regular expression: each `<...>` stands for any text."""
+    parts = re.split(r"<[^>]+>", template)
+    return re.compile(".+?".join(re.escape(p) for p in parts) + r"\.?$")
+
+
+def test_every_message_has_a_troubleshooting_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each message the code can produce ends as some row of the troubleshooting table."""
+    rows = [pattern(row) for row in troubleshooting_rows()]
+    for message in produced_messages(monkeypatch):
+        assert any(row.search(message) for row in rows), message
+
+
+def test_every_troubleshooting_row_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No row is stale: each one matches a message the code produces today."""
+    messages = produced_messages(monkeypatch)
+    rows = troubleshooting_rows()
+    assert len(rows) >= 20
+    for row in rows:
+        assert any(pattern(row).search(m) for m in messages), row
+
+
+def test_error_example_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example sentence quoted in the troubleshooting section is a real one, AWS's part aside."""
+    lines = section("Troubleshooting").splitlines()
+    quoted = " ".join(line[2:] for line in lines if line.startswith("> "))
+    example = pattern(html.unescape(quoted).removesuffix("."))
+    assert any(example.fullmatch(m) for m in produced_messages(monkeypatch))
