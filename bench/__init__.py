@@ -1,0 +1,1 @@
+"""Benchmarks of the PartnerAccount provider: API calls, cold start, scale and memory (`make bench`)."""

@@ -1,0 +1,153 @@
+"""The benchmark's one table, its notes and the machine it ran on, rendered as Markdown."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["Report", "Row", "machine"]
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_PACKAGES = ("pulumi", "boto3", "botocore", "grpcio", "dill")
+
+
+@dataclass
+class Row:
+    """Row is one line of the table: a measured figure beside its goal, and whether it meets it."""
+
+    measure: str
+    case: str
+    figure: str
+    goal: str = ""
+    verdict: str = ""
+    missed: bool = False  # a goal that is not met: what a regression looks like
+
+
+@dataclass
+class Report:
+    """Report gathers the rows and the numbered notes they refer to."""
+
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        """Add appends a row and returns it."""
+        self.rows.append(row)
+        return row
+
+    def note(self, text: str) -> str:
+        """Note records a note, once, and returns its marker for a cell."""
+        if text not in self.notes:
+            self.notes.append(text)
+        return f"[{self.notes.index(text) + 1}]"
+
+    def missed(self) -> list[Row]:
+        """Missed lists the rows whose goal is not met."""
+        return [row for row in self.rows if row.missed]
+
+    def table(self) -> str:
+        """Table renders the rows as one Markdown table."""
+        header = ("measure", "case", "figure", "goal or limit", "verdict")
+        lines = [_line(header), _line(("---",) * len(header))]
+        lines += [_line((r.measure, r.case, r.figure, r.goal, r.verdict)) for r in self.rows]
+        return "\n".join(lines)
+
+    def markdown(self, seconds: float, runs: int, load: tuple[float, float]) -> str:
+        """Markdown is the whole of RESULTS.md: how it was made, the machine, the table, the notes."""
+        load_row = ("load average, 1 min", f"{load[0]:.2f} at the start, {load[1]:.2f} at the end")
+        machine_lines = "\n".join(f"- {what}: {value}" for what, value in [*machine(), load_row])
+        notes = "\n".join(f"{i}. {text}" for i, text in enumerate(self.notes, start=1))
+        verdict = (
+            "Every goal is met."
+            if not self.missed()
+            else f"Goals missed: {len(self.missed())} (rows marked MISSED)."
+        )
+        return (
+            "# Benchmarks\n\n"
+            "Written by `make bench` (`python -m bench`); do not edit by hand. Each timing is the "
+            f"median of {runs} runs unless its cell says otherwise (n = runs, then the range). "
+            f"The whole run took {seconds:.0f} s.\n\n"
+            "## Machine\n\n"
+            f"{machine_lines}\n\n"
+            "## Results\n\n"
+            f"{self.table()}\n\n"
+            f"{verdict}\n\n"
+            "## Notes\n\n"
+            f"{notes}\n"
+        )
+
+
+def machine() -> list[tuple[str, str]]:
+    """Machine describes the host, the interpreter, the key packages and the code measured."""
+    versions = ", ".join(f"{name} {_version(name)}" for name in _PACKAGES)
+    return [
+        ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("CPU", _cpu_model()),
+        ("cores", str(os.cpu_count())),
+        ("memory", _memory()),
+        ("OS", platform.platform()),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}{_bytecode()}"),
+        ("packages", versions),
+        ("code", _commit()),
+    ]
+
+
+def _bytecode() -> str:
+    # Without .pyc files every process compiles the project's modules again at each start.
+    return " (PYTHONDONTWRITEBYTECODE set)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""
+
+
+def _line(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            # No optional locks: reading the status must not rewrite the index.
+            ["git", "--no-optional-locks", *args],
+            cwd=_PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "providers", "components")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}, with uncommitted changes to providers/ or components/" if dirty else commit
