@@ -10,17 +10,10 @@ from bench.harness import STACK_CONFIG, BenchProvider, progress
 from bench.report import Report, Row
 from tests.emulator import Emulator
 from tests.engine.engine import Engine
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
 from tests.support import OTHER_KEY, emulator_env, partner_account
 
 __all__ = ["measure_calls"]
-
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-UPDATE = "UpdatePartnerAccount"
-DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
-TAG = "TagResource"
-UNTAG = "UntagResource"
-LIST_TAGS = "ListTagsForResource"
 
 _SHORT = {
     ASSOCIATE: "Associate",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -13,11 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
-from pulumi.runtime.proto import provider_pb2_grpc
-
 from bench.counting_server import CLIENT_LOG_ENV
-from tests.engine.provider import ProviderProcess
+from tests.engine.provider import DYNAMIC_SERVER, ProviderProcess
 
 __all__ = [
     "COUNTING_SERVER",
@@ -33,14 +29,13 @@ __all__ = [
     "stopwatch",
 ]
 
-DYNAMIC_SERVER = "pulumi.dynamic"
 COUNTING_SERVER = "bench.counting_server"
 REGION = "us-east-1"
 STACK_CONFIG = {"aws:region": REGION}
 
 
 class BenchProvider(ProviderProcess):
-    """BenchProvider is the harness's ProviderProcess, able to run a wrapper of the server module."""
+    """BenchProvider is the harness's ProviderProcess, telling a counting server where to log clients."""
 
     def __init__(
         self,
@@ -51,35 +46,7 @@ class BenchProvider(ProviderProcess):
         changes = dict(env)
         if client_log is not None:
             changes[CLIENT_LOG_ENV] = str(client_log)
-        super().__init__(changes)
-        self.module = module
-
-    def start(self) -> BenchProvider:
-        """Start is ProviderProcess.start with the module to run as a parameter."""
-        self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", self.module, "127.0.0.1:0"],
-            cwd=self.cwd,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert self._process.stdout is not None and self._process.stderr is not None
-        first = self._process.stdout.readline().decode().strip()
-        self._readers = [
-            self._drain(self._process.stdout, self.stdout),
-            self._drain(self._process.stderr, self.stderr),
-        ]
-        if not first.isdigit():
-            self.stop()
-            raise RuntimeError(f"the provider did not start: {first!r} {''.join(self.stderr)}")
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{first}")
-        grpc.channel_ready_future(self._channel).result(timeout=30)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-        return self
-
-    def __enter__(self) -> BenchProvider:
-        return self.start()
+        super().__init__(changes, module=module)
 
 
 def clients_created(client_log: Path) -> collections.Counter[str]:

@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
-from providers import _aws
+from providers import _aws, _tags
 
 __all__ = ["REGION", "RegionalProvider", "default_region", "region_failures"]
 
@@ -41,6 +41,23 @@ class RegionalProvider(ResourceProvider):
 
     # Only plain data lives on the instance (it is pickled into state): no clients, no sessions.
     _stack_region: str | None = None
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Check validates the inputs offline; valid ones get the region, tags and the resource's defaults."""
+        failures = self.check_failures(news)
+        inputs = dict(news)
+        if not failures:
+            inputs.setdefault(REGION, self.region_of(inputs))
+            inputs.setdefault(_tags.TAGS, {})
+            self.fill_defaults(olds, inputs)
+        return CheckResult(inputs, failures)
+
+    def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
+        """Check_failures applies every rule of the resource to known input values; never raises."""
+        raise NotImplementedError
+
+    def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """Fill_defaults sets the resource's own defaults on inputs that passed check."""
 
     def configure(self, req: ConfigureRequest) -> None:
         """Configure records the stack's `aws:region`, the default region of every resource."""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 from pulumi.output import Unknown
 
 from providers import _aws, _regional, _tags
@@ -91,26 +91,6 @@ def _string_failure(prop: str, value: Any) -> CheckFailure | None:
     return None
 
 
-def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
-    """Check_failures applies every rule to known input values; never raises."""
-    failures = [
-        CheckFailure(name, f"{name!r} is not an input of Destination (the inputs are {', '.join(INPUTS)})")
-        for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
-    ]
-    for prop in _SHAPES:
-        value = news.get(prop)
-        if value is None:
-            if prop in _REQUIRED:
-                failures.append(CheckFailure(prop, f"{prop} is required"))
-        elif not isinstance(value, Unknown) and (failure := _string_failure(prop, value)) is not None:
-            failures.append(failure)
-    tags = news.get(TAGS)
-    if tags is not None and not isinstance(tags, Unknown):
-        failures.extend(_tags.failures(tags))
-    failures.extend(_regional.region_failures(news.get(REGION)))
-    return failures
-
-
 def _public(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
 
@@ -118,16 +98,31 @@ def _public(props: Mapping[str, Any]) -> dict[str, Any]:
 class DestinationProvider(_regional.RegionalProvider):
     """DestinationProvider runs each lifecycle step of a Destination through boto3."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Check validates the inputs offline and fills in the region, tags and description."""
-        failures = _check_failures(news)
-        inputs = dict(news)
-        if not failures:
-            inputs.setdefault(REGION, self.region_of(inputs))
-            inputs.setdefault(TAGS, {})
-            # GetDestination reads an absent description back as none: "" keeps the diff quiet.
-            inputs.setdefault(DESCRIPTION, "")
-        return CheckResult(inputs, failures)
+    def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
+        """Check_failures applies every rule to known input values; never raises."""
+        failures = [
+            CheckFailure(
+                name, f"{name!r} is not an input of Destination (the inputs are {', '.join(INPUTS)})"
+            )
+            for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
+        ]
+        for prop in _SHAPES:
+            value = news.get(prop)
+            if value is None:
+                if prop in _REQUIRED:
+                    failures.append(CheckFailure(prop, f"{prop} is required"))
+            elif not isinstance(value, Unknown) and (failure := _string_failure(prop, value)) is not None:
+                failures.append(failure)
+        tags = news.get(TAGS)
+        if tags is not None and not isinstance(tags, Unknown):
+            failures.extend(_tags.failures(tags))
+        failures.extend(_regional.region_failures(news.get(REGION)))
+        return failures
+
+    def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """Fill_defaults sets the description, after the region and tags every resource gets."""
+        # GetDestination reads an absent description back as none: "" keeps the diff quiet.
+        inputs.setdefault(DESCRIPTION, "")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Diff compares old outputs with new inputs offline: name and region replace, the rest update."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
-    CheckResult,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -20,7 +19,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from providers import _aws, _tags
+from providers import _aws, _regional, _tags
 from providers._regional import RegionalProvider, default_region, region_failures
 
 if TYPE_CHECKING:
@@ -48,8 +47,8 @@ __all__ = [
 # Input names on the wire (shared/docs/contract.md).
 AMAZON_ID = "amazonId"
 APP_SERVER_PRIVATE_KEY = "appServerPrivateKey"
-TAGS = "tags"
-REGION = "region"
+TAGS = _tags.TAGS
+REGION = _regional.REGION
 CLIENT_REQUEST_TOKEN = "clientRequestToken"
 ADOPT_EXISTING = "adoptExisting"
 INPUTS = (AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, REGION, CLIENT_REQUEST_TOKEN, ADOPT_EXISTING)
@@ -73,51 +72,6 @@ def _is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
-    """Check_failures applies every rule of the contract to known input values; never raises."""
-    failures: list[CheckFailure] = []
-
-    def fail(prop: str, reason: str) -> None:
-        failures.append(CheckFailure(prop, reason))
-
-    for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY}):
-        fail(name, f"{name!r} is not an input of PartnerAccount (the inputs are {', '.join(INPUTS)})")
-
-    amazon_id = news.get(AMAZON_ID)
-    if amazon_id is None:
-        fail(AMAZON_ID, "amazonId is required")
-    elif not _is_unknown(amazon_id) and (
-        not isinstance(amazon_id, str) or not 1 <= len(amazon_id) <= _MAX_AMAZON_ID
-    ):
-        fail(AMAZON_ID, f"amazonId must be a string of 1 to {_MAX_AMAZON_ID} characters")
-
-    key = news.get(APP_SERVER_PRIVATE_KEY)
-    if key is None:
-        fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey is required")
-    elif not _is_unknown(key) and (not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key)):
-        # The reason never echoes the value: it is the private key, or a mistyped one.
-        fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey must be exactly 64 hexadecimal digits")
-
-    tags = news.get(TAGS)
-    if tags is not None and not _is_unknown(tags):
-        failures.extend(_tags.failures(tags))
-
-    failures.extend(region_failures(news.get(REGION)))
-
-    token = news.get(CLIENT_REQUEST_TOKEN)
-    if (
-        token is not None
-        and not _is_unknown(token)
-        and (not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token))
-    ):
-        fail(CLIENT_REQUEST_TOKEN, "clientRequestToken must be 1 to 64 of A-Z, a-z, 0-9, _ and -")
-
-    adopt = news.get(ADOPT_EXISTING)
-    if adopt is not None and not _is_unknown(adopt) and not isinstance(adopt, bool):
-        fail(ADOPT_EXISTING, "adoptExisting must be true or false")
-    return failures
-
-
 def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
     """Derived_token names a create by its parameters, so that a retried create is idempotent."""
     parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
@@ -139,18 +93,56 @@ def _key_changed(old: Any, new: Any) -> bool:
 class PartnerAccountProvider(RegionalProvider):
     """PartnerAccountProvider runs each lifecycle step of a PartnerAccount through boto3."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Check validates the inputs offline and fills in the region and the request token."""
-        failures = _check_failures(news)
-        inputs = dict(news)
-        if not failures:
-            inputs.setdefault(REGION, self.region_of(inputs))
-            inputs.setdefault(TAGS, {})
-            inputs.setdefault(ADOPT_EXISTING, False)
-            if CLIENT_REQUEST_TOKEN not in inputs:
-                # An existing resource keeps its token, so that a preview never shows it changing.
-                inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
-        return CheckResult(inputs, failures)
+    def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
+        """Check_failures applies every rule of the contract to known input values; never raises."""
+        failures: list[CheckFailure] = []
+
+        def fail(prop: str, reason: str) -> None:
+            failures.append(CheckFailure(prop, reason))
+
+        for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY}):
+            fail(name, f"{name!r} is not an input of PartnerAccount (the inputs are {', '.join(INPUTS)})")
+
+        amazon_id = news.get(AMAZON_ID)
+        if amazon_id is None:
+            fail(AMAZON_ID, "amazonId is required")
+        elif not _is_unknown(amazon_id) and (
+            not isinstance(amazon_id, str) or not 1 <= len(amazon_id) <= _MAX_AMAZON_ID
+        ):
+            fail(AMAZON_ID, f"amazonId must be a string of 1 to {_MAX_AMAZON_ID} characters")
+
+        key = news.get(APP_SERVER_PRIVATE_KEY)
+        if key is None:
+            fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey is required")
+        elif not _is_unknown(key) and (not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key)):
+            # The reason never echoes the value: it is the private key, or a mistyped one.
+            fail(APP_SERVER_PRIVATE_KEY, "appServerPrivateKey must be exactly 64 hexadecimal digits")
+
+        tags = news.get(TAGS)
+        if tags is not None and not _is_unknown(tags):
+            failures.extend(_tags.failures(tags))
+
+        failures.extend(region_failures(news.get(REGION)))
+
+        token = news.get(CLIENT_REQUEST_TOKEN)
+        if (
+            token is not None
+            and not _is_unknown(token)
+            and (not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token))
+        ):
+            fail(CLIENT_REQUEST_TOKEN, "clientRequestToken must be 1 to 64 of A-Z, a-z, 0-9, _ and -")
+
+        adopt = news.get(ADOPT_EXISTING)
+        if adopt is not None and not _is_unknown(adopt) and not isinstance(adopt, bool):
+            fail(ADOPT_EXISTING, "adoptExisting must be true or false")
+        return failures
+
+    def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """Fill_defaults sets adoptExisting and the request token, after the region and tags."""
+        inputs.setdefault(ADOPT_EXISTING, False)
+        if CLIENT_REQUEST_TOKEN not in inputs:
+            # An existing resource keeps its token, so that a preview never shows it changing.
+            inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Diff compares old outputs with new inputs offline: identity replaces, key and tags update."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -12,7 +13,7 @@ from botocore.config import Config
 from tests.emulator import Emulator
 from tests.engine.engine import Engine
 from tests.engine.provider import ProviderProcess
-from tests.support import emulator_env
+from tests.support import KEY, STACK_AMAZON_ID, Stack, emulator_env
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -90,3 +91,14 @@ def provider(emulator: Emulator) -> Iterator[ProviderProcess]:
 def engine(provider: ProviderProcess) -> Engine:
     """An engine with an empty checkpoint for a stack whose `aws:region` is us-east-1."""
     return Engine(provider, {"aws:region": REGION})
+
+
+@pytest.fixture
+def stack(tmp_path: Path, emulator: Emulator) -> Stack:
+    """A stack of the real program configured as the README says, state in a temporary folder."""
+    stack = Stack(tmp_path, emulator_env(emulator.url))
+    stack.set_config("aws:region", REGION)
+    stack.set_config("sidewalk:amazonId", STACK_AMAZON_ID)
+    stack.set_config("sidewalk:appServerPrivateKey", KEY, secret=True)
+    stack.set_config("sidewalk:tags", {"team": "iot"})
+    return stack

@@ -9,17 +9,12 @@ from urllib.parse import unquote
 from tests.emulator.models import Association
 from tests.emulator.server import LogEntry
 from tests.engine.engine import Engine, Registration
+from tests.operations import ASSOCIATE, LIST_TAGS, TAG, UNTAG
+from tests.support import live_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-UPDATE = "UpdatePartnerAccount"
-DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
-TAG = "TagResource"
-UNTAG = "UntagResource"
-LIST_TAGS = "ListTagsForResource"
 SIDEWALK: Final[Literal["Sidewalk"]] = "Sidewalk"
 
 
@@ -38,11 +33,6 @@ def associated(iotwireless: IoTWirelessClient) -> list[str]:
         if not answer.get("NextToken"):
             return sorted(amazon_ids)
         page = {"NextToken": answer["NextToken"]}
-
-
-def live_tags(iotwireless: IoTWirelessClient, arn: str) -> dict[str, str]:
-    """Live_tags are the tags AWS holds for an ARN."""
-    return {t["Key"]: t.get("Value", "") for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}
 
 
 def assert_live(

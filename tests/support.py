@@ -1,18 +1,20 @@
-"""Helpers shared by the tests: resources as the component registers them, stacks, secret sweeps."""
+"""Helpers shared by the tests: resources as the component registers them, stacks, programs, commands."""
 
 from __future__ import annotations
 
 import json
 import os
+import runpy
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+import pulumi
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import settings
 
 from providers.destination import DestinationProvider
 from providers.partner_account import PartnerAccountProvider
@@ -20,10 +22,15 @@ from tests.engine import wire
 from tests.engine.engine import Registration
 from tests.engine.provider import PROJECT_ROOT, merged_env
 
+if TYPE_CHECKING:
+    from tests.emulator import Emulator
+
 PARTNER_ACCOUNT_TYPE = "pulumi-python:dynamic/iotwireless:PartnerAccount"
 KEY = "3f" * 16 + "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
 OTHER_KEY = "9c" * 32
 PASSPHRASE = "throwaway-test-passphrase"
+# The AmazonId of the `stack` fixture's program.
+STACK_AMAZON_ID = "amzn1.account.PROGRAM"
 
 
 def emulator_env(url: str) -> dict[str, str | None]:
@@ -42,6 +49,34 @@ def emulator_env(url: str) -> dict[str, str | None]:
         "AWS_SESSION_TOKEN": None,
         "AWS_ENDPOINT_URL": None,
     }
+
+
+def run_with_emulator(
+    emulator: Emulator, command: Sequence[str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run_with_emulator runs a command in the project directory as a person would, boto3 on the emulator."""
+    return subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env=merged_env(emulator_env(emulator.url)),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def discover(emulator: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
+    """Discover runs `python -m providers.discover` against the emulator."""
+    return run_with_emulator(emulator, [sys.executable, "-m", "providers.discover", *args])
+
+
+def program_outputs(project: Path) -> dict[str, pulumi.Output[Any]]:
+    """Program_outputs runs a project's __main__.py under the mocks set up and returns its stack outputs."""
+    runpy.run_path(str(project / "__main__.py"), run_name="__main__")
+    root = settings.get_root_resource()
+    assert root is not None
+    return dict(root.outputs)  # type: ignore[attr-defined]
 
 
 def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **inputs: Any) -> Registration:
@@ -146,27 +181,6 @@ def destination(
     return Registration(DESTINATION_TYPE, resource_name, {k: v for k, v in props.items() if v is not None})
 
 
-# Tag changes and the only calls each may make, for every resource with tags.
-TAG_CHANGES = [
-    pytest.param({"a": "1"}, {"a": "1", "b": "2"}, ["TagResource"], id="added"),
-    pytest.param({"a": "1", "b": "2"}, {"a": "1", "b": "3"}, ["TagResource"], id="changed"),
-    pytest.param({"a": "1", "b": "2"}, {"a": "1"}, ["UntagResource"], id="removed"),
-    pytest.param(
-        {"a": "1", "b": "2"}, {"a": "9", "c": "3"}, ["TagResource", "UntagResource"], id="all-three"
-    ),
-    pytest.param({"a": "1"}, {}, ["UntagResource"], id="all-removed"),
-]
-
-
-def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: Mapping[str, str]) -> None:
-    """Assert_only_changed_tags_sent checks that TagResource sent changed keys, UntagResource removed ones."""
-    for entry in log:
-        if entry["operation"] == "TagResource":
-            assert {t["Key"] for t in entry["body"]["Tags"]} == {k for k, v in new.items() if old.get(k) != v}
-        if entry["operation"] == "UntagResource":
-            assert sorted(entry["query"]["tagKeys"]) == sorted(set(old) - set(new))
-
-
 def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
-    """Live_tags are a resource's tags as the emulator holds them."""
-    return {t["Key"]: t["Value"] for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+    """Live_tags are the tags AWS holds for an ARN."""
+    return {t["Key"]: t.get("Value", "") for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}

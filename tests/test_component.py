@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import runpy
 from typing import Any
 
 import pulumi
@@ -12,7 +11,7 @@ from pulumi.runtime import settings
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.provider import PROJECT_ROOT
-from tests.support import KEY
+from tests.support import KEY, program_outputs
 
 registered: list[pulumi.runtime.MockResourceArgs] = []
 
@@ -52,17 +51,10 @@ def mocks() -> None:
     pulumi.runtime.set_mocks(Mocks(), project="sidewalk-partner-account", stack="unit", preview=False)
 
 
-def run_program() -> dict[str, pulumi.Output[Any]]:
-    runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
-    root = settings.get_root_resource()
-    assert root is not None
-    return dict(root.outputs)  # type: ignore[attr-defined]
-
-
 @pulumi.runtime.test
 def test_program_exports_the_contract_outputs_without_the_key() -> pulumi.Output[None]:
     """The program exports exactly the contract's stack outputs, none secret and none the key."""
-    outputs = run_program()
+    outputs = program_outputs(PROJECT_ROOT)
     assert set(outputs) == {"partnerAccountArn", "amazonId", "fingerprint", "accountLinked", "region"}
 
     def check(values: list[Any]) -> None:
@@ -77,7 +69,7 @@ def test_program_exports_the_contract_outputs_without_the_key() -> pulumi.Output
 @pulumi.runtime.test
 def test_program_registers_one_partner_account_with_the_config() -> pulumi.Output[None]:
     """The program registers one PartnerAccount of the contract's type token, from the stack config."""
-    outputs = run_program()
+    outputs = program_outputs(PROJECT_ROOT)
 
     def check(_: Any) -> None:
         [args] = registered

@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.convergence import (
-    ASSOCIATE,
-    DISASSOCIATE,
-    UPDATE,
-    amazon_id_of,
-    associated,
-    fingerprint_of,
-    live_tags,
-)
+from tests.convergence import amazon_id_of, associated, fingerprint_of
 from tests.emulator import Emulator
 from tests.engine import wire
 from tests.engine.engine import Engine, Registration
-from tests.support import partner_account
+from tests.operations import ASSOCIATE, DISASSOCIATE, UPDATE
+from tests.support import live_tags, partner_account
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient

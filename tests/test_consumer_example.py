@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import runpy
 from typing import Any
 
 import pulumi
@@ -11,6 +10,7 @@ import pytest
 from pulumi.runtime import settings
 
 from tests.engine.provider import PROJECT_ROOT
+from tests.support import program_outputs
 
 EXAMPLE = PROJECT_ROOT / "examples" / "consumer"
 PRODUCER_STACK = "acme/sidewalk-partner-account/dev"
@@ -46,13 +46,6 @@ def mocks() -> None:
     pulumi.runtime.set_mocks(Mocks(), project="sidewalk-consumer", stack="dev", preview=False)
 
 
-def run_example() -> dict[str, pulumi.Output[Any]]:
-    runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__")
-    root = settings.get_root_resource()
-    assert root is not None
-    return dict(root.outputs)  # type: ignore[attr-defined]
-
-
 def registered_of(typ: str) -> list[pulumi.runtime.MockResourceArgs]:
     return [args for args in registered if args.typ == typ]
 
@@ -60,7 +53,7 @@ def registered_of(typ: str) -> list[pulumi.runtime.MockResourceArgs]:
 @pulumi.runtime.test
 def test_consumer_reads_the_producer_stack_named_in_config() -> pulumi.Output[None]:
     """The example references the stack named by producerStack, and re-exports its ARN."""
-    outputs = run_example()
+    outputs = program_outputs(EXAMPLE)
 
     def check(arn: str) -> None:
         [reference] = registered_of("pulumi:pulumi:StackReference")
@@ -73,7 +66,7 @@ def test_consumer_reads_the_producer_stack_named_in_config() -> pulumi.Output[No
 @pulumi.runtime.test
 def test_consumer_policy_grants_read_on_the_partner_account_arn() -> pulumi.Output[None]:
     """The IAM policy allows reading exactly the association whose ARN the producer exports."""
-    outputs = run_example()
+    outputs = program_outputs(EXAMPLE)
 
     def check(_: Any) -> None:
         [policy] = registered_of("aws:iam/policy:Policy")
@@ -91,7 +84,7 @@ def test_consumer_policy_grants_read_on_the_partner_account_arn() -> pulumi.Outp
 @pulumi.runtime.test
 def test_consumer_tags_the_policy_with_the_key_fingerprint() -> pulumi.Output[None]:
     """The producer's fingerprint tags the policy, so a key rotation shows in the consumer's preview."""
-    outputs = run_example()
+    outputs = program_outputs(EXAMPLE)
 
     def check(_: Any) -> None:
         [policy] = registered_of("aws:iam/policy:Policy")

@@ -9,19 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.convergence import (
-    ASSOCIATE,
-    DISASSOCIATE,
-    GET,
-    TAG,
-    UNTAG,
-    UPDATE,
-    assert_converged,
-    associated,
-)
+from tests.convergence import assert_converged, associated
 from tests.emulator import Emulator
 from tests.engine.engine import Engine, EngineError
 from tests.engine.provider import ProviderProcess
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET, TAG, UNTAG, UPDATE
 from tests.support import KEY, OTHER_KEY, PASSPHRASE, emulator_env, partner_account
 
 if TYPE_CHECKING:

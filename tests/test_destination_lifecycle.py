@@ -13,14 +13,13 @@ from pulumi.dynamic.dynamic import serialize_provider
 from providers.destination import DestinationProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
-from tests.support import ROLE_ARN, TAG_CHANGES, assert_only_changed_tags_sent, destination, live_tags
+from tests.operations import LIST_TAGS, UNTAG
+from tests.support import ROLE_ARN, destination, live_tags
 
 CREATE = "CreateDestination"
 GET = "GetDestination"
 UPDATE = "UpdateDestination"
 DELETE = "DeleteDestination"
-UNTAG = "UntagResource"
-LIST_TAGS = "ListTagsForResource"
 ARN = "arn:aws:iotwireless:us-east-1:123456789012:Destination/uplinks"
 
 
@@ -89,27 +88,6 @@ def test_routing_change_updates_in_place(
         assert live[members.get(prop, "Description")] == value
         assert outputs_of(engine, reg)[prop] == value
     assert outputs_of(engine, reg)["arn"] == ARN
-
-
-@pytest.mark.parametrize(("old", "new", "calls"), TAG_CHANGES)
-def test_tag_change_sends_only_the_changed_keys(
-    engine: Engine,
-    emulator: Any,
-    iotwireless: Any,
-    old: dict[str, str],
-    new: dict[str, str],
-    calls: list[str],
-) -> None:
-    """A tag change tags only the added or changed keys, untags only the removed, and updates nothing else."""
-    reg = destination(tags=old)
-    engine.up([reg])
-    emulator.clear_log()
-    steps = engine.up([destination(tags=new)], skip_preview=True)
-    assert [(s.op, s.diffs) for s in steps] == [("update", ["tags"])]
-    assert emulator.calls() == calls
-    assert_only_changed_tags_sent(emulator.log, old, new)
-    assert live_tags(iotwireless, ARN) == new
-    assert outputs_of(engine, reg)["tags"] == new
 
 
 def test_name_change_replaces_creating_before_deleting(

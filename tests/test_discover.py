@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import KEY, OTHER_KEY, Stack, assert_no_key, emulator_env
+from tests.operations import ASSOCIATE, GET, LIST, LIST_TAGS, UPDATE
+from tests.support import KEY, OTHER_KEY, Stack, assert_no_key, discover, emulator_env
 
-LIST = "ListPartnerAccounts"
-LIST_TAGS = "ListTagsForResource"
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-UPDATE = "UpdatePartnerAccount"
 EXAMPLE = "amzn1.account.EXAMPLE"
-
-
-def discover(emulator: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    """Discover runs the command as a person would, its boto3 pointed at the emulator."""
-    return subprocess.run(
-        [sys.executable, "-m", "providers.discover", *args],
-        cwd=PROJECT_ROOT,
-        env=merged_env(emulator_env(emulator.url)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def associate(iotwireless: Any, amazon_id: str, tags: dict[str, str] | None = None, key: str = KEY) -> str:

@@ -17,6 +17,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -25,7 +26,6 @@ KEY = "0123456789abcdef" * 4
 AMAZON_ID = "amzn1.account.AEXAMPLE"
 ARN = f"arn:aws:iotwireless:us-east-1:123456789012:SidewalkAccount/{AMAZON_ID}"
 SIDEWALK = "Sidewalk"
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
 NO_RETRIES = {"retries": {"total_max_attempts": 1, "mode": "standard"}}
 
 

@@ -13,14 +13,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.emulator import Emulator, EmulatorClient
+from tests.operations import ASSOCIATE, LIST
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
 KEY = "0123456789abcdef" * 4
 AMAZON_ID = "amzn1.account.AEXAMPLE"
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-LIST = "ListPartnerAccounts"
 
 
 def associate(client: IoTWirelessClient) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.emulator import Emulator, EmulatorClient
+from tests.operations import ASSOCIATE
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 KEY = "0123456789abcdef" * 4
 OTHER_KEY = "fedcba9876543210" * 4
 AMAZON_ID = "amzn1.account.AEXAMPLE"
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
 
 
 def associate(client: IoTWirelessClient, key: str = KEY) -> str:

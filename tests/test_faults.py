@@ -9,22 +9,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from providers._aws import MAX_ATTEMPTS
-from tests.convergence import (
-    ASSOCIATE,
-    DISASSOCIATE,
-    GET,
-    LIST_TAGS,
-    TAG,
-    UNTAG,
-    UPDATE,
-    assert_converged,
-    associated,
-    attempts,
-    live_tags,
-)
+from tests.convergence import assert_converged, associated, attempts
 from tests.emulator import Emulator
 from tests.engine.engine import Engine, EngineError
-from tests.support import KEY, OTHER_KEY, partner_account
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
+from tests.support import KEY, OTHER_KEY, live_tags, partner_account
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient

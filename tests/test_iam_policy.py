@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.engine.engine import Engine
-from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import OTHER_KEY, emulator_env, partner_account
+from tests.engine.provider import PROJECT_ROOT
+from tests.support import OTHER_KEY, discover, emulator_env, partner_account
 
 PROVIDER_POLICY = PROJECT_ROOT / "iam" / "partner-account-policy.json"
 DISCOVER_POLICY = PROJECT_ROOT / "iam" / "discover-policy.json"
@@ -114,14 +112,6 @@ def test_discover_policy_allows_exactly_the_calls_of_discover(emulator: Any, iot
         )
     emulator.clear_log()
     for args in ([], ["--emit-config"]):
-        run = subprocess.run(
-            [sys.executable, "-m", "providers.discover", *args],
-            cwd=PROJECT_ROOT,
-            env=merged_env(emulator_env(emulator.url)),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        run = discover(emulator, *args)
         assert run.returncode == 0, run.stderr
     assert set(emulator.calls()) == allowed(DISCOVER_POLICY)

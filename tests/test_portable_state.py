@@ -6,21 +6,18 @@ import base64
 import pickletools
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.convergence import associated
-from tests.emulator import Emulator
 from tests.engine import wire
 from tests.engine.engine import Engine
 from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import KEY, PASSPHRASE, Stack, emulator_env, partner_account
+from tests.support import PASSPHRASE, STACK_AMAZON_ID, Stack, partner_account
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
 PROVIDER_CLASS = ("providers.partner_account", "PartnerAccountProvider")
-AMAZON_ID = "amzn1.account.PORTABLE"
 
 
 def stored_blob(engine: Engine) -> bytes:
@@ -44,20 +41,11 @@ def globals_of(blob: bytes) -> list[tuple[str, str]]:
     return found
 
 
-def stack_of(tmp_path: Path, emulator: Emulator) -> Stack:
-    """Stack_of is the program's stack config, as `pulumi config set` would have written it."""
-    stack = Stack(tmp_path, emulator_env(emulator.url))
-    stack.set_config("aws:region", "us-east-1")
-    stack.set_config("sidewalk:amazonId", AMAZON_ID)
-    stack.set_config("sidewalk:appServerPrivateKey", KEY, secret=True)
-    stack.set_config("sidewalk:tags", {"team": "iot"})
-    return stack
-
-
 def deployed(engine: Engine, stack: Stack) -> None:
     """Deployed creates the program's resource through this process's engine and saves the checkpoint."""
     engine.config = dict(stack.config)
-    engine.up([partner_account("sidewalk", amazonId=AMAZON_ID, tags={"team": "iot"})], skip_preview=True)
+    amazon_id, tags = stack.config["sidewalk:amazonId"], stack.config["sidewalk:tags"]
+    engine.up([partner_account("sidewalk", amazonId=amazon_id, tags=tags)], skip_preview=True)
     engine.save(stack.directory / "state.json", PASSPHRASE)
 
 
@@ -93,12 +81,11 @@ def test_stored_provider_loads_with_plain_pickle_in_a_fresh_process(engine: Engi
 
 
 def test_saved_checkpoint_is_destroyed_from_a_fresh_process(
-    engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient, tmp_path: Path
+    engine: Engine, stack: Stack, iotwireless: IoTWirelessClient
 ) -> None:
     """A checkpoint saved here is destroyed by a new process that only reads the stack's files."""
-    stack = stack_of(tmp_path, emulator)
     deployed(engine, stack)
-    assert associated(iotwireless) == [AMAZON_ID]
+    assert associated(iotwireless) == [STACK_AMAZON_ID]
     run = stack.run("destroy")
     assert run.returncode == 0, run.stderr
     assert run.ops() == [("delete", "sidewalk")]
@@ -107,10 +94,9 @@ def test_saved_checkpoint_is_destroyed_from_a_fresh_process(
 
 
 def test_saved_checkpoint_is_updated_from_a_fresh_process(
-    engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient, tmp_path: Path
+    engine: Engine, stack: Stack, iotwireless: IoTWirelessClient
 ) -> None:
     """A checkpoint saved here is updated in place by the program run in a new process."""
-    stack = stack_of(tmp_path, emulator)
     deployed(engine, stack)
     stack.set_config("sidewalk:tags", {"team": "radio"})
     run = stack.run("up")

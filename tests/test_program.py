@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.engine import wire
-from tests.support import KEY, OTHER_KEY, Stack, assert_no_key, emulator_env
+from tests.support import KEY, OTHER_KEY, STACK_AMAZON_ID, Stack, assert_no_key
 
 STACK_OUTPUTS = {"partnerAccountArn", "amazonId", "fingerprint", "accountLinked", "region"}
-AMAZON_ID = "amzn1.account.PROGRAM"
-
-
-@pytest.fixture
-def stack(tmp_path: Path, emulator: Any) -> Stack:
-    """A stack of the real program configured as the README says, state in a temporary folder."""
-    stack = Stack(tmp_path, emulator_env(emulator.url))
-    stack.set_config("aws:region", "us-east-1")
-    stack.set_config("sidewalk:amazonId", AMAZON_ID)
-    stack.set_config("sidewalk:appServerPrivateKey", KEY, secret=True)
-    stack.set_config("sidewalk:tags", {"team": "iot"})
-    return stack
 
 
 def sweep(stack: Stack, run: Any, *keys: str) -> None:
@@ -44,8 +29,8 @@ def test_program_lifecycle_up_update_refresh_destroy(stack: Stack, emulator: Any
     assert up.returncode == 0, up.stderr
     assert up.ops() == [("create", "sidewalk")]
     assert set(up.outputs) == STACK_OUTPUTS
-    assert up.outputs["amazonId"] == AMAZON_ID
-    assert up.outputs["partnerAccountArn"].endswith(f":SidewalkAccount/{AMAZON_ID}")
+    assert up.outputs["amazonId"] == STACK_AMAZON_ID
+    assert up.outputs["partnerAccountArn"].endswith(f":SidewalkAccount/{STACK_AMAZON_ID}")
     assert up.outputs["accountLinked"] is False
     assert up.outputs["region"] == "us-east-1"
     assert not any(isinstance(v, wire.Secret) for v in up.outputs.values())

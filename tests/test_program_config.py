@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.emulator import Emulator
 from tests.engine import wire
-from tests.support import KEY, Stack, assert_no_key, emulator_env
+from tests.support import KEY, Stack, assert_no_key
 
 KEY_CONFIG = "sidewalk:appServerPrivateKey"
-
-
-@pytest.fixture
-def stack(tmp_path: Path, emulator: Emulator) -> Stack:
-    """A stack of the real program configured as the README says."""
-    stack = Stack(tmp_path, emulator_env(emulator.url))
-    stack.set_config("aws:region", "us-east-1")
-    stack.set_config("sidewalk:amazonId", "amzn1.account.CONFIG")
-    stack.set_config(KEY_CONFIG, KEY, secret=True)
-    stack.set_config("sidewalk:tags", {"team": "iot"})
-    return stack
 
 
 def warnings_about_the_key(stderr: str) -> list[str]:

@@ -11,23 +11,14 @@ import pytest
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
 from tests.support import (
     KEY,
     OTHER_KEY,
-    TAG_CHANGES,
     assert_no_key,
-    assert_only_changed_tags_sent,
     live_tags,
     partner_account,
 )
-
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-UPDATE = "UpdatePartnerAccount"
-DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
-TAG = "TagResource"
-UNTAG = "UntagResource"
-LIST_TAGS = "ListTagsForResource"
 
 
 def outputs_of(engine: Engine, reg: Registration) -> dict[str, Any]:
@@ -101,27 +92,6 @@ def test_key_in_other_case_is_no_change(engine: Engine, emulator: Any) -> None:
     steps = engine.up([partner_account(appServerPrivateKey=KEY.upper())])
     assert [s.op for s in steps] == ["same"]
     assert emulator.calls() == []
-
-
-@pytest.mark.parametrize(("old", "new", "calls"), TAG_CHANGES)
-def test_tag_change_updates_only_the_changed_keys(
-    engine: Engine,
-    emulator: Any,
-    iotwireless: Any,
-    old: dict[str, str],
-    new: dict[str, str],
-    calls: list[str],
-) -> None:
-    """A tag change sends only the added or changed tags and only the removed keys."""
-    reg = partner_account(tags=old)
-    engine.up([reg])
-    emulator.clear_log()
-    steps = engine.up([partner_account(tags=new)], skip_preview=True)
-    assert [(s.op, s.diffs) for s in steps] == [("update", ["tags"])]
-    assert emulator.calls() == calls
-    assert_only_changed_tags_sent(emulator.log, old, new)
-    assert live_tags(iotwireless, outputs_of(engine, reg)["arn"]) == new
-    assert outputs_of(engine, reg)["tags"] == new
 
 
 def test_amazon_id_change_replaces_creating_before_deleting(

@@ -29,8 +29,8 @@ from botocore.exceptions import (
 from components.partner_account import PartnerAccount
 from providers import _aws
 from providers.partner_account import PartnerAccountProvider
-from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import KEY, OTHER_KEY, emulator_env
+from tests.engine.provider import PROJECT_ROOT
+from tests.support import KEY, OTHER_KEY, emulator_env, run_with_emulator
 
 README = PROJECT_ROOT / "README.md"
 # The render commands (five) and the discovery commands (two) at least.
@@ -97,15 +97,7 @@ def test_sh_block_runs_and_prints_what_the_readme_shows(
 ) -> None:
     """Each sh block exits 0 in the project directory; the text block after it is its exact output."""
     seed(iotwireless)
-    run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block.text],
-        cwd=PROJECT_ROOT,
-        env=merged_env(emulator_env(emulator.url)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = run_with_emulator(emulator, ["bash", "-euo", "pipefail", "-c", block.text], timeout=300)
     assert run.returncode == 0, run.stderr
     expected = output_of(block)
     if expected is not None:

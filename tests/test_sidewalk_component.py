@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import runpy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from components.sidewalk import (
 )
 from tests.engine import wire
 from tests.engine.provider import PROJECT_ROOT
-from tests.support import DESTINATION_TYPE, KEY, PARTNER_ACCOUNT_TYPE
+from tests.support import DESTINATION_TYPE, KEY, PARTNER_ACCOUNT_TYPE, program_outputs
 
 ACCOUNT_ID = "123456789012"
 ROLE_TYPE = "aws:iam/role:Role"
@@ -306,11 +305,7 @@ def run_program(recorder: Recorder, config: dict[str, str]) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[None]:
-        runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
-        root = settings.get_root_resource()
-        assert root is not None
-        outputs = dict(root.outputs)  # type: ignore[attr-defined]
-        return pulumi.Output.all(**outputs).apply(exports.update)
+        return pulumi.Output.all(**program_outputs(PROJECT_ROOT)).apply(exports.update)
 
     program()
     return exports

@@ -126,13 +126,7 @@ class Engine:
                 "refresh",
                 state.urn,
                 self.stub.Read,
-                provider_pb2.ReadRequest(
-                    id=state.id,
-                    urn=state.urn,
-                    type=state.type,
-                    properties=_struct(state.outputs),
-                    inputs=_struct(state.inputs),
-                ),
+                provider_pb2.ReadRequest(**_stored_fields(state), inputs=_struct(state.inputs)),
             )
             if not response.id:
                 del self.resources[state.urn]
@@ -333,13 +327,7 @@ class Engine:
             "delete",
             state.urn,
             self.stub.Delete,
-            provider_pb2.DeleteRequest(
-                id=state.id,
-                urn=state.urn,
-                type=state.type,
-                properties=_struct(state.outputs),
-                old_inputs=_struct(state.inputs),
-            ),
+            provider_pb2.DeleteRequest(**_stored_fields(state), old_inputs=_struct(state.inputs)),
         )
 
     @staticmethod
@@ -437,6 +425,11 @@ def _change_fields(reg: Registration, old: ResourceState, checked: dict[str, Any
         "old_inputs": _struct(old.inputs),
         "ignoreChanges": reg.ignore_changes,
     }
+
+
+def _stored_fields(state: ResourceState) -> dict[str, Any]:
+    """Stored_fields are what Read and Delete both get of a checkpointed resource, inputs aside."""
+    return {"id": state.id, "urn": state.urn, "type": state.type, "properties": _struct(state.outputs)}
 
 
 def _public(props: dict[str, Any]) -> dict[str, Any]:

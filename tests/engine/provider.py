@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import grpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
@@ -17,6 +17,8 @@ from tests.engine.wire import Secret, to_struct
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_NAME = "sidewalk-partner-account"
+# The module `pulumi up` runs for a dynamic provider; a wrapper of it may run instead (make bench).
+DYNAMIC_SERVER = "pulumi.dynamic"
 # The engine passes its own address; the dynamic provider server never dials it.
 _ENGINE_ADDRESS = "127.0.0.1:0"
 
@@ -28,11 +30,17 @@ def merged_env(changes: Mapping[str, str | None]) -> dict[str, str]:
 
 
 class ProviderProcess:
-    """ProviderProcess starts the SDK's dynamic provider server and configures it."""
+    """ProviderProcess starts the SDK's dynamic provider server, or a wrapper of it, and configures it."""
 
-    def __init__(self, env: Mapping[str, str | None] | None = None, cwd: Path = PROJECT_ROOT) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str | None] | None = None,
+        cwd: Path = PROJECT_ROOT,
+        module: str = DYNAMIC_SERVER,
+    ) -> None:
         self.env = merged_env({**(env or {}), "PULUMI_PROJECT": PROJECT_NAME})
         self.cwd = cwd
+        self.module = module
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._process: subprocess.Popen[bytes] | None = None
@@ -40,10 +48,10 @@ class ProviderProcess:
         self._readers: list[threading.Thread] = []
         self.stub: provider_pb2_grpc.ResourceProviderStub
 
-    def start(self) -> ProviderProcess:
+    def start(self) -> Self:
         """Start launches the server and waits for the port on its first line of stdout."""
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", _ENGINE_ADDRESS],
+            [sys.executable, "-u", "-m", self.module, _ENGINE_ADDRESS],
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -84,7 +92,7 @@ class ProviderProcess:
             if err.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
         variables = {k: v.value if isinstance(v, Secret) else v for k, v in config.items()}
-        return self.stub.Configure(
+        response: provider_pb2.ConfigureResponse = self.stub.Configure(
             provider_pb2.ConfigureRequest(
                 variables={k: str(v) for k, v in variables.items()},
                 args=to_struct(dict(config)),
@@ -92,6 +100,7 @@ class ProviderProcess:
                 acceptResources=True,
             )
         )
+        return response
 
     @property
     def pid(self) -> int:
@@ -122,7 +131,7 @@ class ProviderProcess:
                 reader.join(timeout=5)
             self._process = None
 
-    def __enter__(self) -> ProviderProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_: object) -> None:

@@ -1,0 +1,58 @@
+"""Tag changes, for every resource with tags, through the real provider process and the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from tests.engine.engine import Engine, Registration
+from tests.operations import TAG, UNTAG
+from tests.support import destination, live_tags, partner_account
+
+RESOURCES = [
+    pytest.param(partner_account, id="partner-account"),
+    pytest.param(destination, id="destination"),
+]
+# Tag changes and the only calls each may make.
+TAG_CHANGES = [
+    pytest.param({"a": "1"}, {"a": "1", "b": "2"}, [TAG], id="added"),
+    pytest.param({"a": "1", "b": "2"}, {"a": "1", "b": "3"}, [TAG], id="changed"),
+    pytest.param({"a": "1", "b": "2"}, {"a": "1"}, [UNTAG], id="removed"),
+    pytest.param({"a": "1", "b": "2"}, {"a": "9", "c": "3"}, [TAG, UNTAG], id="all-three"),
+    pytest.param({"a": "1"}, {}, [UNTAG], id="all-removed"),
+]
+
+
+def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: Mapping[str, str]) -> None:
+    """Assert_only_changed_tags_sent checks that TagResource sent changed keys, UntagResource removed ones."""
+    for entry in log:
+        if entry["operation"] == TAG:
+            assert {t["Key"] for t in entry["body"]["Tags"]} == {k for k, v in new.items() if old.get(k) != v}
+        if entry["operation"] == UNTAG:
+            assert sorted(entry["query"]["tagKeys"]) == sorted(set(old) - set(new))
+
+
+@pytest.mark.parametrize(("old", "new", "calls"), TAG_CHANGES)
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_tag_change_sends_only_the_changed_keys(
+    engine: Engine,
+    emulator: Any,
+    iotwireless: Any,
+    resource: Callable[..., Registration],
+    old: dict[str, str],
+    new: dict[str, str],
+    calls: list[str],
+) -> None:
+    """A tag change tags only the added or changed keys, untags only the removed, and updates nothing else."""
+    reg = resource(tags=old)
+    engine.up([reg])
+    emulator.clear_log()
+    steps = engine.up([resource(tags=new)], skip_preview=True)
+    assert [(s.op, s.diffs) for s in steps] == [("update", ["tags"])]
+    assert emulator.calls() == calls
+    assert_only_changed_tags_sent(emulator.log, old, new)
+    outputs = engine.resources[reg.urn].outputs
+    assert live_tags(iotwireless, outputs["arn"]) == new
+    assert outputs["tags"] == new
