@@ -26,18 +26,55 @@ NEW_TAGS = {"team": "radio", "owner": "ops"}
 HOLD_SECONDS = 120
 
 
-@pytest.fixture
-def holding(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[..., threading.Event]:
-    """Holding arms the emulator to apply a call of an operation and then hold its answer.
+class Crash:
+    """Crash kills the provider while AWS holds the answer to a call it has applied, then restarts it."""
 
-    `after` calls of the operation are answered first. The event returned is set once the held
-    call has been applied, that is while its answer is held back.
-    """
+    def __init__(
+        self, engine: Engine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, checkpoint: Path
+    ) -> None:
+        self.engine = engine
+        self.emulator = emulator
+        self.monkeypatch = monkeypatch
+        self.checkpoint = checkpoint
+        self.processes: list[ProviderProcess] = []
 
-    def arm(operation: str, after: int = 0) -> threading.Event:
+    def during(self, operation: str, step: Callable[[], object], after: int = 0) -> EngineError:
+        """During runs a step, kills the provider once AWS has applied the operation's call, and saves.
+
+        `after` calls of the operation are answered first; the next one is applied and held.
+        """
+        applied = self._hold(operation, after)
+        outcome: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                step()
+            except BaseException as err:  # the step must fail; the test asserts how
+                outcome.append(err)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        assert applied.wait(30), "the operation never reached the emulator"
+        self.engine.provider.kill()
+        thread.join(30)
+        self.emulator.faults.wake()
+        assert not thread.is_alive()
+        self.engine.save(self.checkpoint, PASSPHRASE)
+        [error] = outcome
+        assert isinstance(error, EngineError)
+        return error
+
+    def next_engine(self) -> Engine:
+        """Next_engine starts a new provider process and an engine on the saved checkpoint."""
+        process = ProviderProcess(emulator_env(self.emulator.url)).start()
+        self.processes.append(process)
+        return Engine(process, CONFIG, Engine.load(self.checkpoint, PASSPHRASE))
+
+    def _hold(self, operation: str, after: int) -> threading.Event:
+        """Hold arms the emulator; the event is set once the held call has been applied."""
         applied = threading.Event()
         seen = [0]
-        after_commit = emulator.faults.after_commit
+        after_commit = self.emulator.faults.after_commit
 
         def spy(name: str) -> tuple[bool, Any]:
             if name == operation:
@@ -46,82 +83,37 @@ def holding(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[...
                     applied.set()
             return after_commit(name)
 
-        monkeypatch.setattr(emulator.faults, "after_commit", spy)
+        self.monkeypatch.setattr(self.emulator.faults, "after_commit", spy)
         if after:
-            emulator.faults.hang_after_commit(operation, 0, after)
-        emulator.faults.hang_after_commit(operation, HOLD_SECONDS)
+            self.emulator.faults.hang_after_commit(operation, 0, after)
+        self.emulator.faults.hang_after_commit(operation, HOLD_SECONDS)
         return applied
 
-    return arm
-
 
 @pytest.fixture
-def checkpoint(tmp_path: Path) -> Path:
-    """The file the crashed run's checkpoint is saved to and the next run loads."""
-    return tmp_path / "state.json"
-
-
-@pytest.fixture
-def next_engine(emulator: Emulator, checkpoint: Path) -> Iterator[Callable[[], Engine]]:
-    """Next_engine starts a new provider process and an engine on the saved checkpoint."""
-    processes: list[ProviderProcess] = []
-
-    def start() -> Engine:
-        process = ProviderProcess(emulator_env(emulator.url)).start()
-        processes.append(process)
-        return Engine(process, CONFIG, Engine.load(checkpoint, PASSPHRASE))
-
-    yield start
-    for process in processes:
+def crash(
+    engine: Engine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Crash]:
+    """A crash helper on this test's engine, its checkpoint in a temporary folder."""
+    helper = Crash(engine, emulator, monkeypatch, tmp_path / "state.json")
+    yield helper
+    for process in helper.processes:
         process.stop()
-
-
-def crash_while_held(
-    engine: Engine,
-    emulator: Emulator,
-    applied: threading.Event,
-    step: Callable[[], object],
-    checkpoint: Path,
-) -> EngineError:
-    """Crash_while_held runs a step, kills the provider once AWS has acted, and saves the checkpoint."""
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            step()
-        except BaseException as err:  # the step must fail; the test asserts how
-            outcome.append(err)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert applied.wait(30), "the operation never reached the emulator"
-    engine.provider.kill()
-    thread.join(30)
-    emulator.faults.wake()
-    assert not thread.is_alive()
-    engine.save(checkpoint, PASSPHRASE)
-    [error] = outcome
-    assert isinstance(error, EngineError)
-    return error
 
 
 def test_crash_after_associate_applied_converges_on_next_up(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
 ) -> None:
     """The provider dies after Associate went through: the next up converges on that one association."""
     reg = partner_account(tags=TAGS)
-    error = crash_while_held(
-        engine, emulator, holding(ASSOCIATE), lambda: engine.up([reg], skip_preview=True), checkpoint
-    )
+    error = crash.during(ASSOCIATE, lambda: engine.up([reg], skip_preview=True))
     assert error.op == "create"
     assert associated(iotwireless) == [reg.inputs["amazonId"]]
     assert engine.resources == {}
-    engine = next_engine()
+    engine = crash.next_engine()
     emulator.clear_log()
     assert [s.op for s in engine.up([reg])] == ["create"]
     assert emulator.calls() == [ASSOCIATE, GET]
@@ -132,17 +124,13 @@ def test_crash_after_associate_answered_converges_on_next_up(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
 ) -> None:
     """The provider dies while reading back a fresh association: the next up converges on it."""
     reg = partner_account(tags=TAGS)
-    error = crash_while_held(
-        engine, emulator, holding(GET), lambda: engine.up([reg], skip_preview=True), checkpoint
-    )
+    error = crash.during(GET, lambda: engine.up([reg], skip_preview=True))
     assert error.op == "create"
-    engine = next_engine()
+    engine = crash.next_engine()
     engine.up([reg])
     assert_converged(engine, reg, iotwireless, KEY, TAGS)
 
@@ -151,18 +139,14 @@ def test_crash_after_key_update_applied_converges_on_next_up(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
 ) -> None:
     """The provider dies after UpdatePartnerAccount went through: the next up records the new key."""
     engine.up([partner_account(tags=TAGS)], skip_preview=True)
     reg = partner_account(tags=TAGS, appServerPrivateKey=OTHER_KEY)
-    error = crash_while_held(
-        engine, emulator, holding(UPDATE), lambda: engine.up([reg], skip_preview=True), checkpoint
-    )
+    error = crash.during(UPDATE, lambda: engine.up([reg], skip_preview=True))
     assert error.op == "update"
-    engine = next_engine()
+    engine = crash.next_engine()
     assert [s.op for s in engine.up([reg])] == ["update"]
     assert_converged(engine, reg, iotwireless, OTHER_KEY, TAGS)
     assert [s.op for s in engine.up([reg])] == ["same"]
@@ -173,19 +157,15 @@ def test_crash_after_tag_change_applied_converges_on_next_up(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
     operation: str,
 ) -> None:
     """The provider dies after one of the tag calls went through: the next up makes the tags exact."""
     engine.up([partner_account(tags=TAGS)], skip_preview=True)
     reg = partner_account(tags=NEW_TAGS)
-    error = crash_while_held(
-        engine, emulator, holding(operation), lambda: engine.up([reg], skip_preview=True), checkpoint
-    )
+    error = crash.during(operation, lambda: engine.up([reg], skip_preview=True))
     assert error.op == "update"
-    engine = next_engine()
+    engine = crash.next_engine()
     assert [s.op for s in engine.up([reg])] == ["update"]
     assert_converged(engine, reg, iotwireless, KEY, NEW_TAGS)
 
@@ -194,17 +174,15 @@ def test_crash_after_disassociate_applied_converges_on_next_destroy(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
 ) -> None:
     """The provider dies after Disassociate went through: the next destroy completes without error."""
     reg = partner_account(tags=TAGS)
     engine.up([reg], skip_preview=True)
-    error = crash_while_held(engine, emulator, holding(DISASSOCIATE), engine.destroy, checkpoint)
+    error = crash.during(DISASSOCIATE, engine.destroy)
     assert error.op == "delete"
     assert list(engine.resources) == [reg.urn]
-    engine = next_engine()
+    engine = crash.next_engine()
     assert [s.op for s in engine.destroy()] == ["delete"]
     assert engine.resources == {}
     assert associated(iotwireless) == []
@@ -214,9 +192,7 @@ def test_crash_after_replay_fallback_associate_converges_on_next_up(
     engine: Engine,
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
-    holding: Callable[..., threading.Event],
-    next_engine: Callable[[], Engine],
-    checkpoint: Path,
+    crash: Crash,
 ) -> None:
     """Where AWS replays a reused token, a crash after the fresh-token Associate still converges."""
     emulator.backend.update_settings(token_reuse_after_delete="replay")
@@ -224,11 +200,9 @@ def test_crash_after_replay_fallback_associate_converges_on_next_up(
     engine.up([reg], skip_preview=True)
     engine.destroy()
     # The first Associate after the destroy is the replay; the second, the fallback, is held.
-    error = crash_while_held(
-        engine, emulator, holding(ASSOCIATE, after=1), lambda: engine.up([reg], skip_preview=True), checkpoint
-    )
+    error = crash.during(ASSOCIATE, lambda: engine.up([reg], skip_preview=True), after=1)
     assert error.op == "create"
-    engine = next_engine()
+    engine = crash.next_engine()
     engine.up([reg])
     assert_converged(engine, reg, iotwireless, KEY, TAGS)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import pickle
 from typing import Any
 
-import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -250,19 +248,6 @@ def test_preview_with_unknown_name_plans_a_replacement(engine: Engine, emulator:
     emulator.clear_log()
     steps = engine.preview([destination(name=wire.UNKNOWN)])
     assert [(s.op, s.replaces) for s in steps] == [("replace", ["name"])]
-    assert emulator.calls() == []
-
-
-def test_provider_upgrade_alone_causes_no_update(engine: Engine, emulator: Any) -> None:
-    """A new pickled provider with the same inputs (a code upgrade) is no change and no call."""
-    engine.up([destination()])
-    other_blob = base64.b64encode(
-        dill.dumps(DestinationProvider(), protocol=pickle.DEFAULT_PROTOCOL - 1)
-    ).decode()
-    upgraded = destination(provider_blob=other_blob)
-    assert upgraded.inputs["__provider"] != destination().inputs["__provider"]
-    emulator.clear_log()
-    assert [s.op for s in engine.up([upgraded])] == ["same"]
     assert emulator.calls() == []
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import dill
 import pytest
 
-from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
 from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
@@ -316,23 +314,6 @@ def test_preview_with_unknown_amazon_id_plans_a_replacement(engine: Engine, emul
     emulator.clear_log()
     steps = engine.preview([partner_account(amazonId=wire.UNKNOWN)])
     assert [(s.op, s.replaces) for s in steps] == [("replace", ["amazonId"])]
-    assert emulator.calls() == []
-
-
-def test_provider_upgrade_alone_causes_no_update(engine: Engine, emulator: Any) -> None:
-    """A new pickled provider with the same inputs (a code upgrade) is no change and no call."""
-    engine.up([partner_account()])
-    import base64
-    import pickle
-
-    other_blob = base64.b64encode(
-        dill.dumps(PartnerAccountProvider(), protocol=pickle.DEFAULT_PROTOCOL - 1)
-    ).decode()
-    upgraded = partner_account(provider_blob=other_blob)
-    assert upgraded.inputs["__provider"] != partner_account().inputs["__provider"]
-    emulator.clear_log()
-    steps = engine.up([upgraded])
-    assert [s.op for s in steps] == ["same"]
     assert emulator.calls() == []
 
 

@@ -1,10 +1,13 @@
-"""Tag changes, for every resource with tags, through the real provider process and the emulator."""
+"""What every resource shares, through the real provider process and the emulator: tags, upgrades."""
 
 from __future__ import annotations
 
+import base64
+import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import dill
 import pytest
 
 from tests.engine.engine import Engine, Registration
@@ -56,3 +59,19 @@ def test_tag_change_sends_only_the_changed_keys(
     outputs = engine.resources[reg.urn].outputs
     assert live_tags(iotwireless, outputs["arn"]) == new
     assert outputs["tags"] == new
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_provider_upgrade_alone_causes_no_update(
+    engine: Engine, emulator: Any, resource: Callable[..., Registration]
+) -> None:
+    """A new pickled provider with the same inputs (a code upgrade) is no change and no call."""
+    engine.up([resource()])
+    current = resource().inputs["__provider"].value
+    provider = dill.loads(base64.b64decode(current))
+    other_blob = base64.b64encode(dill.dumps(provider, protocol=pickle.DEFAULT_PROTOCOL - 1)).decode()
+    upgraded = resource(provider_blob=other_blob)
+    assert upgraded.inputs["__provider"].value != current
+    emulator.clear_log()
+    assert [s.op for s in engine.up([upgraded])] == ["same"]
+    assert emulator.calls() == []
