@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from demo.cli import PULUMI_CLI_VERSION, CliUnavailable, pulumi_command
+from demo.cli import BUILT_ROOT, CliUnavailable, pulumi_command
 from demo.emulator import EmulatorProcess
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STACK_NAME = "demo"
 STATE_DIR = ".pulumi-state"
-CLI_DIR = Path(".pulumi") / "versions"
 # Protects nothing but the demo's own throwaway key, in a stack that is removed at the end.
 PASSPHRASE = "offline-demo-throwaway-passphrase"
 AMAZON_ID = "amzn1.account.DEMO"
@@ -136,7 +135,7 @@ def main(project: Path = PROJECT_ROOT) -> int:
     with EmulatorProcess(project) as emulator:
         out(f"IoT Wireless emulator listening at {emulator.url}")
         try:
-            command = pulumi_command(project / CLI_DIR / str(PULUMI_CLI_VERSION))
+            command = pulumi_command(BUILT_ROOT)
         except CliUnavailable as err:
             print(err, file=sys.stderr, flush=True)
             return 1

@@ -1,0 +1,278 @@
+// Command pulumi-language-python is the Python language host that the pinned Pulumi CLI
+// starts to run this project's __main__.py.
+//
+// Pulumi's own host lives in a module of its own (sdk/python/cmd/pulumi-language-python/v3)
+// that is never tagged and that the Go module proxy does not serve, so it cannot be built
+// here. This host answers the calls `pulumi preview|up|refresh|destroy` make, on top of the
+// same pieces Pulumi's host is built from: sdk/v3's Python toolchain resolves the virtualenv
+// named in Pulumi.yaml, and the program runs through `pulumi-language-python-exec` from the
+// sdk/v3 module of the same version, which the build puts next to this binary.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+const (
+	// The script that runs a Python program for the engine; it ships in sdk/v3's python/cmd.
+	execScript = "pulumi-language-python-exec"
+	// The exit code with which the Python SDK says it has already shown the user the error.
+	exitAfterUserActionableMessage = 32
+	// How long the host outlives an engine that stopped answering.
+	engineHealthWindow = 5 * time.Minute
+)
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	exec          string
+	engineAddress string
+	cancel        context.Context
+	stop          context.CancelFunc
+}
+
+func main() {
+	showVersion := flag.Bool("version", false, "print the plugin's version and exit")
+	flag.String("tracing", "", "accepted for compatibility; tracing is not supported")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println(version.Version)
+		return
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		cmdutil.Exit(fmt.Errorf("could not find the language host's own path: %w", err))
+	}
+	script := filepath.Join(filepath.Dir(self), execScript)
+	if _, err := os.Stat(script); err != nil {
+		cmdutil.Exit(fmt.Errorf("missing %s next to the language host: %w", execScript, err))
+	}
+
+	ctx, cancelSignal := signal.NotifyContext(context.Background(), os.Interrupt)
+	done := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		cancelSignal()
+		close(done)
+	}()
+
+	runCtx, stop := context.WithCancel(context.Background())
+	h := &host{exec: script, cancel: runCtx, stop: stop}
+	if flag.NArg() > 0 {
+		h.engineAddress = flag.Arg(0)
+		if err := rpcutil.Healthcheck(ctx, h.engineAddress, engineHealthWindow, cancelSignal); err != nil {
+			cmdutil.Exit(fmt.Errorf("could not start the engine health check: %w", err))
+		}
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: done,
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+	})
+	if err != nil {
+		cmdutil.Exit(fmt.Errorf("could not start the language host's gRPC server: %w", err))
+	}
+	// The engine reads the port off the first line.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		cmdutil.Exit(fmt.Errorf("the language host stopped serving: %w", err))
+	}
+}
+
+// pythonToolchain resolves the interpreter the way Pulumi.yaml's runtime options ask.
+func pythonToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	opts := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
+	options := info.GetOptions().AsMap()
+	if venv, ok := options["virtualenv"].(string); ok {
+		opts.Virtualenv = venv
+	}
+	switch options["toolchain"] {
+	case nil, "pip":
+		opts.Toolchain = toolchain.Pip
+	case "uv":
+		opts.Toolchain = toolchain.Uv
+	case "poetry":
+		opts.Toolchain = toolchain.Poetry
+	default:
+		return nil, fmt.Errorf("unsupported toolchain option %v: use pip, uv or poetry", options["toolchain"])
+	}
+	return toolchain.ResolveToolchain(opts)
+}
+
+func (h *host) Handshake(
+	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	h.engineAddress = req.GetEngineAddress()
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+// GetRequiredPackages reports none: the program needs no plugin beyond the dynamic provider's,
+// which ships with the CLI. Pulumi's host lists every installed package that carries a
+// pulumi-plugin.json, pulumi-aws's included, and the engine would then look for its plugin.
+func (h *host) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *host) GetProgramDependencies(
+	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	packages, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
+	if err != nil {
+		return nil, err
+	}
+	deps := make([]*pulumirpc.DependencyInfo, 0, len(packages))
+	for _, p := range packages {
+		deps = append(deps, &pulumirpc.DependencyInfo{Name: p.Name, Version: p.Version})
+	}
+	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
+}
+
+func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	info, err := tc.About(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: info.PythonExecutable,
+		Version:    info.PythonVersion.String(),
+	}, nil
+}
+
+func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	h.stop()
+	return &emptypb.Empty{}, nil
+}
+
+// Run runs the program with the virtualenv's Python, as `pulumi-language-python-exec`
+// expects to be run, and turns its exit into the answer the engine understands.
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	if h.engineAddress == "" {
+		return nil, errors.New("the engine's address is unknown: Handshake must come before Run")
+	}
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return nil, err
+	}
+
+	runCtx, cancel := context.WithCancel(h.cancel)
+	defer cancel()
+	context.AfterFunc(ctx, cancel)
+	cmd, err := tc.Command(runCtx, append([]string{h.exec}, h.arguments(req)...)...)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Cancel = func() error {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	env, err := configEnv(req)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, env...)
+
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == exitAfterUserActionableMessage:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(err, &exitErr):
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("program exited with non-zero exit code: %d", exitErr.ExitCode()),
+		}, nil
+	default:
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("problem executing program (could not run language executor): %v", err),
+		}, nil
+	}
+}
+
+// arguments are the flags `pulumi-language-python-exec` reads, then the entry point.
+func (h *host) arguments(req *pulumirpc.RunRequest) []string {
+	var args []string
+	for _, flag := range [][2]string{
+		{"monitor", req.GetMonitorAddress()},
+		{"engine", h.engineAddress},
+		{"project", req.GetProject()},
+		{"root_directory", req.GetInfo().GetRootDirectory()},
+		{"stack", req.GetStack()},
+		{"pwd", req.GetPwd()},
+		{"dry_run", strconv.FormatBool(req.GetDryRun())},
+		{"parallel", strconv.Itoa(int(req.GetParallel()))},
+		{"organization", req.GetOrganization()},
+	} {
+		if flag[1] != "" {
+			args = append(args, "--"+flag[0], flag[1])
+		}
+	}
+	args = append(args, req.GetInfo().GetEntryPoint())
+	return append(args, req.GetArgs()...)
+}
+
+// configEnv passes the stack's config and the names of its secret keys to the SDK.
+func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
+	config, secretKeys := req.GetConfig(), req.GetConfigSecretKeys()
+	if config == nil {
+		config = map[string]string{}
+	}
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	var env []string
+	for name, value := range map[string]any{"PULUMI_CONFIG": config, "PULUMI_CONFIG_SECRET_KEYS": secretKeys} {
+		encoded, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("could not encode %s: %w", name, err)
+		}
+		env = append(env, name+"="+string(encoded))
+	}
+	return env, nil
+}
