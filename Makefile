@@ -2,14 +2,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install test lint emulator demo bench clean
+.PHONY: install cli test lint emulator demo bench clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV) && $(BIN)/pip install -q --upgrade pip && $(BIN)/pip install -q -r requirements-dev.txt && touch $@
 
 install: $(BIN)/activate
 
+# The pinned Pulumi CLI, built from its Go modules into .pulumi/bin (tools/pulumi-cli/build).
+cli:
+	tools/pulumi-cli/build
+
+# Builds the CLI first where Go is installed, so that the real-CLI tests (tests/cli) run.
 test: install
+	tools/pulumi-cli/build --if-go
 	$(BIN)/python -m pytest
 
 lint: install
@@ -25,4 +31,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pulumi .pytest_cache .mypy_cache .ruff_cache

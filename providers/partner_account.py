@@ -66,6 +66,12 @@ _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_AMAZON_ID = 256
 # Inputs whose change replaces the association rather than updating it.
 _REPLACING = (AMAZON_ID, REGION)
+# The (region, AmazonId) of every association a Create in this process made or took over. A
+# replacement that keeps the identity (`pulumi up --replace`, a taint, a rename without an alias)
+# creates the new resource onto the very association the old one holds, since AWS allows one per
+# identity, and only then deletes the old one: that Delete must leave the association to its new
+# owner. The engine starts a provider process per command, so this spans exactly one update.
+_created: set[tuple[str, str]] = set()
 
 
 def _is_unknown(value: Any) -> bool:
@@ -152,7 +158,9 @@ class PartnerAccountProvider(RegionalProvider):
         return DiffResult(
             changes=bool(replaces) or key_changed or tags_changed,
             replaces=replaces,
-            delete_before_replace=False,
+            # A replacement the engine adds on its own (replaceOnChanges) keeps the identity, and
+            # two associations of one identity cannot coexist: remove the old one first.
+            delete_before_replace=not replaces,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -163,14 +171,17 @@ class PartnerAccountProvider(RegionalProvider):
         except _aws.PartnerAccountError as err:
             if err.code != _aws.CONFLICT or not props.get(ADOPT_EXISTING):
                 raise
-            return CreateResult(amazon_id, _adopt(props))
-        account = _get_account(amazon_id, region)
-        if account is None:
-            # AWS answered a token reused after a disassociation with its old result, without
-            # associating anew: associate once more under a fresh token.
-            arn = _associate(props, uuid.uuid4().hex)
-            account = _require_account(amazon_id, region)
-        return CreateResult(amazon_id, _outputs(props, account, arn=arn))
+            outs = _adopt(props)
+        else:
+            account = _get_account(amazon_id, region)
+            if account is None:
+                # AWS answered a token reused after a disassociation with its old result, without
+                # associating anew: associate once more under a fresh token.
+                arn = _associate(props, uuid.uuid4().hex)
+                account = _require_account(amazon_id, region)
+            outs = _outputs(props, account, arn=arn)
+        _created.add((region, amazon_id))
+        return CreateResult(amazon_id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read refreshes the association from AWS; an empty id says it is gone."""
@@ -197,8 +208,10 @@ class PartnerAccountProvider(RegionalProvider):
         return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete disassociates the Sidewalk account; one already gone counts as deleted."""
+        """Disassociate the Sidewalk account, unless its replacement now holds it; gone counts as deleted."""
         region = self.region_of(props)
+        if (region, id_) in _created:
+            return
         client = _aws.client(region)
         with (
             _aws.translated("DisassociateAwsAccountFromPartnerAccount", id_, region),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import urllib.error
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,27 +36,30 @@ def no_download(*args: Any, **kwargs: Any) -> auto.PulumiCommand:
     raise urllib.error.URLError("[Errno -2] Name or service not known")
 
 
+def no_build(root: Path = cli.BUILT_ROOT) -> auto.PulumiCommand:
+    raise cli.CliUnavailable("no Pulumi CLI could be found, downloaded or built")
+
+
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> list[RecordingEmulator]:
-    """A machine with no Pulumi CLI on PATH and no internet; the demo's emulators are recorded."""
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[RecordingEmulator]:
+    """A machine with no CLI on PATH, none built, no internet and no Go; the emulators are recorded."""
     RecordingEmulator.started = []
     for name in job.AWS_UNSET:
         # The demo unsets these in its own process; the test's process gets them back afterwards.
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(cli, "on_path", lambda: None)
+    monkeypatch.setattr(job, "BUILT_ROOT", tmp_path / "nothing-built")
     monkeypatch.setattr(auto.PulumiCommand, "install", no_download)
+    monkeypatch.setattr(cli, "build", no_build)
     monkeypatch.setattr(job, "EmulatorProcess", RecordingEmulator)
     return RecordingEmulator.started
 
 
-def test_demo_without_a_cli_fails_in_one_line(offline: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    """Without a CLI and without internet the demo says so in one line, with what to do, and exits 1."""
+def test_demo_without_any_cli_fails_in_one_line(offline: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no CLI to find, download or build, the demo says so in one line and exits 1."""
     assert job.main() == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("make demo needs the Pulumi CLI 3.272.0, which is not on PATH")
-    assert "Name or service not known" in line
-    assert cli.INSTALL_URL in line
-    assert "`make test`" in line
+    assert line == "no Pulumi CLI could be found, downloaded or built"
 
 
 def test_demo_starts_the_emulator_and_stops_it_on_failure(offline: list[RecordingEmulator]) -> None:
@@ -76,44 +81,98 @@ def test_demo_unsets_variables_that_would_reach_a_real_account(
     assert not set(job.AWS_UNSET) & set(os.environ)
 
 
-def test_a_recent_cli_on_path_is_used_without_installing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Pulumi CLI on PATH at least as recent as the pin is used as it is."""
-    made: list[dict[str, Any]] = []
+class Choices:
+    """Record which way of getting a CLI the demo took, each one set to work or fail."""
 
-    class FakeCommand:
-        def __init__(self, **kwargs: Any) -> None:
-            made.append(kwargs)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: str, built: bool, download: bool) -> None:
+        self.taken: list[str] = []
+        choices = self
 
-        @classmethod
-        def install(cls, **kwargs: Any) -> FakeCommand:
-            raise AssertionError("nothing should be installed")
+        class FakeCommand:
+            def __init__(self, root: str | None = None, **kwargs: Any) -> None:
+                if root is None and path == "old":
+                    raise InvalidVersionError("Minimum version requirement failed")
+                choices.taken.append("path" if root is None else "built")
 
-    monkeypatch.setattr(cli, "on_path", lambda: "/usr/local/bin/pulumi")
-    monkeypatch.setattr(cli, "PulumiCommand", FakeCommand)
-    command = cli.pulumi_command(PROJECT_ROOT / ".pulumi" / "versions" / "3.272.0")
-    assert isinstance(command, FakeCommand)
-    assert made == [{"version": cli.PULUMI_CLI_VERSION}]
+            @classmethod
+            def install(cls, **kwargs: Any) -> str:
+                if not download:
+                    raise urllib.error.URLError("offline")
+                choices.taken.append("download")
+                return "downloaded"
+
+        monkeypatch.setattr(cli, "on_path", lambda: None if path == "none" else "/usr/bin/pulumi")
+        monkeypatch.setattr(cli, "PulumiCommand", FakeCommand)
+        monkeypatch.setattr(cli, "_built", lambda root: FakeCommand(root=str(root)) if built else None)
+        monkeypatch.setattr(cli, "build", lambda root: choices.taken.append("go build"))
 
 
-def test_an_old_cli_on_path_falls_back_to_the_pinned_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("path", "built", "download", "taken"),
+    [
+        pytest.param("recent", True, True, ["path"], id="recent-on-path"),
+        pytest.param("old", True, True, ["built"], id="old-on-path-then-built"),
+        pytest.param("none", True, True, ["built"], id="built"),
+        pytest.param("none", False, True, ["download"], id="download"),
+        pytest.param("none", False, False, ["go build"], id="go-build"),
+    ],
+)
+def test_demo_takes_the_first_cli_that_works(
+    monkeypatch: pytest.MonkeyPatch, path: str, built: bool, download: bool, taken: list[str]
 ) -> None:
-    """A CLI on PATH older than the pin is passed over for the pinned version, installed in the project."""
-    installs: list[dict[str, Any]] = []
+    """The CLI comes from PATH if recent enough, else the pinned build, the download, the Go build."""
+    choices = Choices(monkeypatch, path, built, download)
+    cli.pulumi_command()
+    assert choices.taken == taken
 
-    class FakeCommand:
-        def __init__(self, **kwargs: Any) -> None:
-            raise InvalidVersionError("Minimum version requirement failed")
 
-        @classmethod
-        def install(cls, **kwargs: Any) -> str:
-            installs.append(kwargs)
-            return "installed"
+def run_build(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run tools/pulumi-cli/build into a temporary folder with env changes."""
+    return subprocess.run(
+        [str(cli.BUILD_SCRIPT), *args],
+        env={**os.environ, "PULUMI_CLI_DIR": str(tmp_path / "bin"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
-    monkeypatch.setattr(cli, "on_path", lambda: "/usr/bin/pulumi")
-    monkeypatch.setattr(cli, "PulumiCommand", FakeCommand)
-    assert cli.pulumi_command(tmp_path / "versions") == "installed"  # type: ignore[comparison-overlap]
-    assert installs == [{"root": str(tmp_path / "versions"), "version": cli.PULUMI_CLI_VERSION}]
+
+def path_without_go() -> str:
+    """Return PATH less the folders that hold a `go` executable."""
+    folders = os.environ["PATH"].split(os.pathsep)
+    return os.pathsep.join(f for f in folders if not (Path(f) / "go").exists())
+
+
+def test_build_without_go_fails_in_one_line(tmp_path: Path) -> None:
+    """Without Go, `make cli` fails with one line that says what to install."""
+    built = run_build(tmp_path, PATH=path_without_go())
+    assert built.returncode == 1
+    [line] = built.stderr.splitlines()
+    assert line.startswith("make cli: Go is not installed: install Go 1.26")
+
+
+def test_build_if_go_without_go_says_so_and_succeeds(tmp_path: Path) -> None:
+    """`make test`'s build step, where Go is missing, says the real-CLI tests need it and goes on."""
+    built = run_build(tmp_path, "--if-go", PATH=path_without_go())
+    assert built.returncode == 0
+    assert "real-CLI tests" in built.stdout
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="needs Go to reach the module download")
+def test_build_with_an_unreachable_proxy_fails_in_one_line(tmp_path: Path) -> None:
+    """A Go module proxy that cannot be reached fails the build with one line naming it."""
+    built = run_build(
+        tmp_path,
+        GOPROXY="http://127.0.0.1:9",
+        GOMODCACHE=str(tmp_path / "modcache"),
+        GOFLAGS="-modcacherw",
+        GOTOOLCHAIN="local",
+    )
+    assert built.returncode == 1
+    [line] = built.stderr.splitlines()
+    assert line.startswith("make cli: could not download Pulumi's Go modules from http://127.0.0.1:9")
+    assert not (tmp_path / "bin" / "pulumi").exists()
 
 
 def test_workspace_is_the_project_with_local_state_and_passphrase_secrets() -> None:

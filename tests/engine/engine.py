@@ -97,11 +97,24 @@ class Engine:
         self.errors: list[str] = []  # every error text the CLI would show
         self._lock = threading.Lock()
         self._configured = False
+        self._served = False  # whether the provider process has served a command yet
+
+    def _begin_command(self) -> None:
+        """Start each command on a fresh provider process, as each `pulumi` command starts its own."""
+        if self._served:
+            self.provider.stop()
+            self.provider.start()
+            self._configured = False
+        self._served = True
 
     # Commands -----------------------------------------------------------------------------
 
     def preview(self, registrations: Sequence[Registration]) -> list[Step]:
         """Preview runs Check and Diff only, as `pulumi preview` does; the checkpoint is untouched."""
+        self._begin_command()
+        return self._preview(registrations)
+
+    def _preview(self, registrations: Sequence[Registration]) -> list[Step]:
         steps = [self.register(r, preview=True)[0] for r in registrations]
         return steps + self.finish(registrations, preview=True)
 
@@ -109,8 +122,9 @@ class Engine:
         self, registrations: Sequence[Registration], parallel: int = 1, skip_preview: bool = False
     ) -> list[Step]:
         """Up previews, then deploys: registers every resource and deletes what is left over."""
+        self._begin_command()
         if not skip_preview:
-            self.preview(registrations)
+            self._preview(registrations)
         if parallel > 1:
             with ThreadPoolExecutor(max_workers=parallel) as pool:
                 steps = [s for s, _ in pool.map(lambda r: self.register(r, preview=False), registrations)]
@@ -120,6 +134,7 @@ class Engine:
 
     def refresh(self) -> list[Step]:
         """Refresh reads every resource back; an empty id drops it from the checkpoint."""
+        self._begin_command()
         steps = []
         for state in list(self.resources.values()):
             response = self._call(
@@ -145,6 +160,7 @@ class Engine:
 
     def destroy(self, parallel: int = 1) -> list[Step]:
         """Destroy deletes every resource the stack manages, in reverse order, `parallel` at a time."""
+        self._begin_command()
 
         def destroy_one(state: ResourceState) -> Step:
             if not state.external:
