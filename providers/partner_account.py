@@ -158,9 +158,7 @@ class PartnerAccountProvider(RegionalProvider):
         return DiffResult(
             changes=bool(replaces) or key_changed or tags_changed,
             replaces=replaces,
-            # A replacement the engine adds on its own (replaceOnChanges) keeps the identity, and
-            # two associations of one identity cannot coexist: remove the old one first.
-            delete_before_replace=not replaces,
+            delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:

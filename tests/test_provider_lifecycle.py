@@ -114,6 +114,23 @@ def test_amazon_id_change_replaces_creating_before_deleting(
     assert list(engine.resources) == [new.urn]
 
 
+def test_rename_without_alias_hands_the_association_to_the_new_resource(
+    engine: Engine, emulator: Any
+) -> None:
+    """A new resource onto the same association, then the old one's delete, keeps the association."""
+    engine.up([partner_account("before", amazonId="amzn1.account.SAME")])
+    emulator.clear_log()
+    renamed = partner_account("after", amazonId="amzn1.account.SAME")
+    steps = engine.up([renamed], skip_preview=True)
+    assert [s.op for s in steps] == ["create", "delete"]
+    assert emulator.calls() == [ASSOCIATE, GET]
+    [association] = emulator.backend.associations()
+    assert outputs_of(engine, renamed)["arn"] == association["Arn"]
+    # The next command is a new provider process: there, a delete disassociates as ever.
+    engine.destroy()
+    assert emulator.backend.associations() == []
+
+
 def test_region_change_replaces(engine: Engine, emulator: Any) -> None:
     """A new region replaces the association: associated in the new region, removed from the old."""
     emulator.backend.update_settings(sidewalk_regions={"us-east-1", "us-west-2"})

@@ -93,6 +93,8 @@ def test_targeted_replace_of_the_same_identity_keeps_one_association_that_state_
     """`pulumi up --replace URN` ends with the association live and recorded, never removed under it."""
     [resource] = deployed.resources(PARTNER_ACCOUNT_TYPE)
     deployed.run("up", "--yes", "--replace", resource["urn"])
+    # The new resource takes the association over; the old one's delete leaves it to its new owner.
+    assert emulator.calls() == [ASSOCIATE, GET]
     assert live_identities(emulator) == [("us-east-1", STACK_AMAZON_ID)]
     assert_state_matches_aws(deployed, emulator)
 
