@@ -30,6 +30,8 @@ tags = config.get_object("tags")
 if tags is not None and not (isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values())):
     raise pulumi.ConfigTypeError(config.full_key("tags"), json.dumps(tags), "object of string to string")
 
+# Protection makes `pulumi preview` of a replacement, and `pulumi destroy`, fail before any AWS call.
+protect = config.get_bool("protect") or False
 account_args = PartnerAccountArgs(
     amazon_id=amazon_id,
     app_server_private_key=app_server_private_key,
@@ -50,6 +52,7 @@ if config.get_bool("integration"):
             account=account_args,
             uplink=Republish(topic) if topic is not None else InvokeLambda(function_arn),
             destination_name=config.get("destinationName"),
+            protect=protect,
         ),
     )
     account = integration.partner_account
@@ -58,7 +61,9 @@ if config.get_bool("integration"):
 else:
     # Turning the integration off keeps the association it held instead of replacing it.
     held = pulumi.Alias(parent=pulumi.create_urn("sidewalk", INTEGRATION_TYPE))
-    account = PartnerAccount("sidewalk", account_args, pulumi.ResourceOptions(aliases=[held]))
+    account = PartnerAccount(
+        "sidewalk", account_args, pulumi.ResourceOptions(aliases=[held], protect=protect)
+    )
 
 # The stack outputs are a contract read by other stacks: none of them carries the key.
 pulumi.export("partnerAccountArn", account.arn)

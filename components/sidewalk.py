@@ -64,6 +64,8 @@ class SidewalkIntegrationArgs:
     """What the AWS IoT rule does with each uplink."""
     destination_name: str | None = None
     """The name devices are registered with: 1 to 128 of A-Z, a-z, 0-9, _ and -; default the resource's."""
+    protect: bool = False
+    """Protect the association: a replacement or destroy of it fails until protection is lifted."""
 
 
 class SidewalkIntegration(pulumi.ComponentResource):
@@ -91,7 +93,9 @@ class SidewalkIntegration(pulumi.ComponentResource):
         self.partner_account = PartnerAccount(
             resource_name,
             args.account,
-            pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
+            pulumi.ResourceOptions(
+                parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)], protect=args.protect
+            ),
         )
         region = self.partner_account.region
         # The association's ARN says which partition and account every other ARN here is in.

@@ -60,9 +60,11 @@ class RegionalProvider(ResourceProvider):
         """Fill_defaults sets the resource's own defaults on inputs that passed check."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Configure records the stack's `aws:region`, the default region of every resource."""
+        """Record the stack's `aws:region`, every resource's default, and use its `aws:profile`."""
         region = req.config.get("aws:region")
         self._stack_region = region if isinstance(region, str) else None
+        profile = req.config.get("aws:profile")
+        _aws.use_profile(profile if isinstance(profile, str) else None)
 
     def region_of(self, props: Mapping[str, Any]) -> str:
         """Region_of is the region a resource lives in: its own input, else the default."""
