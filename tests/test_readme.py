@@ -1,14 +1,16 @@
 """README.md stays true: its runnable blocks run, its outputs and messages are the code's own.
 
 Fenced blocks tagged `sh` run here, against a fresh emulator; a `text` block right after one is its
-expected output. Blocks tagged `console` need the Pulumi CLI or an AWS account, so they are
-selected out of the run and checked statically instead.
+expected output. Those that render a preview run the real Pulumi CLI, so they need one at hand.
+Blocks tagged `console` need an AWS account or a person at the prompt, so they are selected out of
+the run and checked statically instead.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -27,14 +29,18 @@ from botocore.exceptions import (
 )
 
 from components.partner_account import PartnerAccount
+from demo.cli import at_hand
 from providers import _aws
 from providers.partner_account import PartnerAccountProvider
+from tests.cli.conftest import REQUIRE_CLI
 from tests.engine.provider import PROJECT_ROOT
 from tests.support import KEY, OTHER_KEY, emulator_env, run_with_emulator
 
 README = PROJECT_ROOT / "README.md"
-# The render commands (five) and the discovery commands (two) at least.
-MIN_RUNNABLE_BLOCKS = 7
+# The render commands (six) and the discovery commands (two) at least.
+MIN_RUNNABLE_BLOCKS = 8
+# What the sh blocks of the preview section run: the real CLI's preview, never an imitation.
+CLI_RENDER = ".venv/bin/python -m tests.cli.render "
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
 
 
@@ -91,11 +97,23 @@ def seed(iotwireless: Any) -> None:
     )
 
 
+def require_cli() -> None:
+    """Skip without a Pulumi CLI at hand, or fail where SIDEWALK_REQUIRE_PULUMI_CLI is set."""
+    if at_hand() is not None:
+        return
+    message = "no Pulumi CLI 3.272+ on PATH and none built under .pulumi/: the real-CLI blocks need one"
+    if os.environ.get(REQUIRE_CLI):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.mark.parametrize("block", [pytest.param(b, id=b.id) for b in of("sh")])
 def test_sh_block_runs_and_prints_what_the_readme_shows(
     block: Block, emulator: Any, iotwireless: Any
 ) -> None:
     """Each sh block exits 0 in the project directory; the text block after it is its exact output."""
+    if CLI_RENDER in block.text:
+        require_cli()
     seed(iotwireless)
     run = run_with_emulator(emulator, ["bash", "-euo", "pipefail", "-c", block.text], timeout=300)
     assert run.returncode == 0, run.stderr
@@ -107,6 +125,15 @@ def test_sh_block_runs_and_prints_what_the_readme_shows(
 def test_readme_runs_at_least_the_known_number_of_blocks() -> None:
     """The run above selects enough sh blocks that losing a tag (or a block) is noticed."""
     assert len(of("sh")) >= MIN_RUNNABLE_BLOCKS
+
+
+def test_previews_shown_are_the_real_cli_output() -> None:
+    """Each sh block of the preview section renders the real CLI's preview and shows its output."""
+    shown = [b for b in of("sh") if f"\n{b.text}\n" in section("What `pulumi preview` shows")]
+    assert len(shown) >= 6
+    for block in shown:
+        assert block.text.startswith(CLI_RENDER), block.id
+        assert output_of(block) is not None, block.id
 
 
 def test_every_text_block_is_the_output_of_an_sh_block() -> None:
@@ -164,11 +191,14 @@ def config_sets() -> list[list[str]]:
 
 
 def test_config_table_lists_only_keys_the_program_reads() -> None:
-    """Each key of the configuration table is read by __main__.py."""
+    """Each key of the configuration table is read by __main__.py, or by the provider's configure."""
     program = (PROJECT_ROOT / "__main__.py").read_text()
+    configure = (PROJECT_ROOT / "providers" / "_regional.py").read_text()
     keys = config_table_keys()
     assert "sidewalk:appServerPrivateKey" in keys
     for key in keys:
+        if f'req.config.get("{key}")' in configure:
+            continue
         namespace, name = key.split(":")
         assert f'"{name}"' in program, key
         assert f'Config("{namespace}")' in program, key
