@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ __all__ = [
     "SidewalkIntegration",
     "SidewalkIntegrationArgs",
     "UplinkAction",
+    "default_destination_name",
 ]
 
 INTEGRATION_TYPE = "sidewalk:index:Integration"
@@ -34,6 +36,10 @@ IOT_WIRELESS = "iotwireless.amazonaws.com"
 IOT = "iot.amazonaws.com"
 # AWS IoT hands a rule whatever is published to its Basic Ingest topic; a RuleName destination does that.
 BASIC_INGEST = "$aws/rules/"
+# What a default name may not hold, and its length: botocore's DestinationName shape, which the
+# Destination's check enforces from the model.
+_NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9_-]")
+_MAX_NAME = 128
 
 
 @dataclass(frozen=True)
@@ -63,9 +69,19 @@ class SidewalkIntegrationArgs:
     uplink: UplinkAction
     """What the AWS IoT rule does with each uplink."""
     destination_name: str | None = None
-    """The name devices are registered with: 1 to 128 of A-Z, a-z, 0-9, _ and -; default the resource's."""
+    """The name devices are registered with: 1 to 128 of A-Z, a-z, 0-9, _ and -.
+
+    The default, `<project>-<stack>-<resource name>`, differs between stacks, so that two stacks in
+    one account never share a Destination or a rule.
+    """
     protect: bool = False
     """Protect the association: a replacement or destroy of it fails until protection is lifted."""
+
+
+def default_destination_name(resource_name: str) -> str:
+    """Return `<project>-<stack>-<resource name>`, made a valid Destination name."""
+    name = f"{pulumi.get_project()}-{pulumi.get_stack()}-{resource_name}"
+    return _NOT_IN_NAMES.sub("-", name)[:_MAX_NAME]
 
 
 class SidewalkIntegration(pulumi.ComponentResource):
@@ -84,7 +100,7 @@ class SidewalkIntegration(pulumi.ComponentResource):
     ) -> None:
         super().__init__(INTEGRATION_TYPE, resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        destination_name = args.destination_name or resource_name
+        destination_name = args.destination_name or default_destination_name(resource_name)
         # Rule names allow no "-"; the rule is the destination's, so it takes the destination's name.
         rule_name = destination_name.replace("-", "_")
         tags = args.account.tags

@@ -18,6 +18,7 @@ from components.sidewalk import (
     Republish,
     SidewalkIntegration,
     SidewalkIntegrationArgs,
+    default_destination_name,
 )
 from tests.engine import wire
 from tests.engine.provider import PROJECT_ROOT
@@ -29,6 +30,9 @@ RULE_TYPE = "aws:iot/topicRule:TopicRule"
 PERMISSION_TYPE = "aws:lambda/permission:Permission"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:decode-uplinks"
 TOPIC = "sidewalk/uplinks"
+# The default Destination and rule names of "sidewalk" in project sidewalk-partner-account, stack unit.
+DEFAULT_NAME = "sidewalk-partner-account-unit-sidewalk"
+DEFAULT_RULE = "sidewalk_partner_account_unit_sidewalk"
 IOT_ARN = f"arn:aws:iot:us-east-1:{ACCOUNT_ID}"
 
 
@@ -177,7 +181,11 @@ def test_destination_role_may_only_reach_the_rule(recorder: Recorder) -> None:
     role = recorder.one(ROLE_TYPE, "sidewalk-destination")
     assert policy(role, "inlinePolicies")["Statement"] == [
         {"Effect": "Allow", "Action": "iot:DescribeEndpoint", "Resource": "*"},
-        {"Effect": "Allow", "Action": "iot:Publish", "Resource": f"{IOT_ARN}:topic/$aws/rules/sidewalk"},
+        {
+            "Effect": "Allow",
+            "Action": "iot:Publish",
+            "Resource": f"{IOT_ARN}:topic/$aws/rules/{DEFAULT_RULE}",
+        },
     ]
 
 
@@ -202,7 +210,7 @@ def test_republish_role_is_trusted_by_this_rule_only(recorder: Recorder) -> None
     assert statement["Principal"] == {"Service": "iot.amazonaws.com"}
     assert statement["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
-        "ArnLike": {"aws:SourceArn": f"{IOT_ARN}:rule/sidewalk"},
+        "ArnLike": {"aws:SourceArn": f"{IOT_ARN}:rule/{DEFAULT_RULE}"},
     }
 
 
@@ -220,7 +228,7 @@ def test_lambda_rule_invokes_the_function_and_is_allowed_to(recorder: Recorder) 
         "action": "lambda:InvokeFunction",
         "function": FUNCTION_ARN,
         "principal": "iot.amazonaws.com",
-        "sourceArn": f"{IOT_ARN}:rule/sidewalk",
+        "sourceArn": f"{IOT_ARN}:rule/{DEFAULT_RULE}",
         "sourceAccount": ACCOUNT_ID,
     }
 
@@ -230,7 +238,7 @@ def test_rule_takes_every_uplink_in_the_associations_region(recorder: Recorder) 
     deploy(Republish(TOPIC))
     rule = recorder.one(RULE_TYPE)
     assert {k: rule.inputs[k] for k in ("name", "enabled", "sql", "sqlVersion", "region")} == {
-        "name": "sidewalk",
+        "name": DEFAULT_RULE,
         "enabled": True,
         "sql": "SELECT *",
         "sqlVersion": "2016-03-23",
@@ -272,8 +280,8 @@ def test_component_registers_the_integration_outputs(recorder: Recorder) -> None
         "fingerprint": "f" * 64,
         "accountLinked": False,
         "region": "us-east-1",
-        "destinationName": "sidewalk",
-        "ruleArn": f"{IOT_ARN}:rule/sidewalk",
+        "destinationName": DEFAULT_NAME,
+        "ruleArn": f"{IOT_ARN}:rule/{DEFAULT_RULE}",
         "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/sidewalk-destination",
     }
 
@@ -325,7 +333,10 @@ def test_program_opt_in_builds_the_integration_and_exports_its_outputs(recorder:
         "destinationName",
         "ruleArn",
     }
-    assert (outputs["destinationName"], outputs["ruleArn"]) == ("sidewalk", f"{IOT_ARN}:rule/sidewalk")
+    assert (outputs["destinationName"], outputs["ruleArn"]) == (
+        DEFAULT_NAME,
+        f"{IOT_ARN}:rule/{DEFAULT_RULE}",
+    )
     assert KEY not in json.dumps(outputs)
 
 
@@ -367,3 +378,39 @@ def test_program_without_the_opt_in_keeps_the_association_the_integration_held(r
     run_program(recorder, config)
     (alias,) = recorder.one(PARTNER_ACCOUNT_TYPE).request.aliases
     assert alias.spec.parentUrn == f"urn:pulumi:unit::sidewalk-partner-account::{INTEGRATION_TYPE}::sidewalk"
+
+
+def test_default_names_differ_between_stacks_of_one_account(recorder: Recorder) -> None:
+    """Two stacks of the project get their own Destination and rule names by default."""
+    deploy(Republish(TOPIC))
+    first = recorder.one(DESTINATION_TYPE).inputs["name"]
+    settings.ROOT.set(None)  # type: ignore[attr-defined]
+    other = Recorder()
+    mocks.set_mocks(Mocks(), project="sidewalk-partner-account", stack="prod", preview=False, monitor=other)
+    deploy(Republish(TOPIC))
+    assert first == DEFAULT_NAME
+    assert other.one(DESTINATION_TYPE).inputs["name"] == "sidewalk-partner-account-prod-sidewalk"
+    assert other.one(RULE_TYPE).inputs["name"] == "sidewalk_partner_account_prod_sidewalk"
+
+
+def test_a_stack_keeps_the_old_default_by_naming_it(recorder: Recorder) -> None:
+    """A stack deployed under the old default (`sidewalk`) keeps it with `sidewalk:destinationName`."""
+    deploy(Republish(TOPIC), destination_name="sidewalk")
+    assert recorder.one(DESTINATION_TYPE).inputs["name"] == "sidewalk"
+    assert recorder.one(RULE_TYPE).inputs["name"] == "sidewalk"
+
+
+@pytest.mark.parametrize(
+    ("project", "stack", "expected"),
+    [
+        pytest.param("proj", "dev", "proj-dev-sidewalk", id="plain"),
+        pytest.param("my.proj", "team/dev", "my-proj-team-dev-sidewalk", id="invalid-characters"),
+        pytest.param("p" * 100, "s" * 100, ("p" * 100 + "-" + "s" * 100)[:128], id="too-long"),
+    ],
+)
+def test_default_destination_name_is_a_valid_name(project: str, stack: str, expected: str) -> None:
+    """The default name keeps to the Destination name's characters and length."""
+    settings.ROOT.set(None)  # type: ignore[attr-defined]
+    mocks.set_mocks(Mocks(), project=project, stack=stack, preview=False)
+    assert default_destination_name("sidewalk") == expected
+    settings.ROOT.set(None)  # type: ignore[attr-defined]
