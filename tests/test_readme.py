@@ -101,7 +101,7 @@ def require_cli() -> None:
     """Skip without a Pulumi CLI at hand, or fail where SIDEWALK_REQUIRE_PULUMI_CLI is set."""
     if at_hand() is not None:
         return
-    message = "no Pulumi CLI 3.272+ on PATH and none built under .pulumi/: the real-CLI blocks need one"
+    message = "no Pulumi CLI 3.272+ on PATH and none built: run `make cli` (needs Go 1.26+) to check them"
     if os.environ.get(REQUIRE_CLI):
         pytest.fail(message)
     pytest.skip(message)

@@ -103,19 +103,6 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     return from_value(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
 
 
-def has_unknowns(value: Any) -> bool:
-    """Has_unknowns tells whether an unknown value sits anywhere inside a value."""
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, Secret):
-        return has_unknowns(value.value)
-    if isinstance(value, dict):
-        return any(has_unknowns(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_unknowns(v) for v in value)
-    return False
-
-
 # The checkpoint keeps secrets as ciphertext, as Pulumi's passphrase secrets provider does. This
 # stand-in cipher (SHAKE-256 keystream) only has to keep plaintext out of the file for the tests.
 def _keystream(passphrase: str, salt: bytes, length: int) -> bytes:
