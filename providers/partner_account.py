@@ -33,6 +33,7 @@ __all__ = [
     "ADOPT_EXISTING",
     "AMAZON_ID",
     "APP_SERVER_PRIVATE_KEY",
+    "APP_SERVER_PRIVATE_KEY_DIGEST",
     "ARN",
     "CLIENT_REQUEST_TOKEN",
     "FINGERPRINT",
@@ -52,6 +53,8 @@ REGION = _regional.REGION
 CLIENT_REQUEST_TOKEN = "clientRequestToken"
 ADOPT_EXISTING = "adoptExisting"
 INPUTS = (AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, REGION, CLIENT_REQUEST_TOKEN, ADOPT_EXISTING)
+# Computed by check from the key, and kept in plaintext: it shows a key rotation in a preview.
+APP_SERVER_PRIVATE_KEY_DIGEST = "appServerPrivateKeyDigest"
 # Outputs computed by AWS.
 ARN = "arn"
 FINGERPRINT = "fingerprint"
@@ -60,6 +63,8 @@ PARTNER_ACCOUNT_ID = "partnerAccountId"
 
 _PROVIDER_KEY = "__provider"
 _KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
+# 64 bits of the digest: enough to tell two keys apart, far too few to search a 256-bit key space by.
+_DIGEST_HEX = 16
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # AmazonId allows 2048 characters, but the association is then addressed by it as PartnerAccountId,
 # which allows 256: a longer one could be associated but never read, updated or disassociated.
@@ -87,6 +92,17 @@ def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
     # A digest, so the token (kept in plaintext in state and sent to AWS) never reveals the key.
     material = json.dumps([region, amazon_id, str(key).lower(), tags or {}], sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _key_digest(key: Any) -> str | Unknown:
+    """Return a short, one-way digest of the key that tells keys apart without revealing either.
+
+    The engine shows a secret as `[secret]` on both sides of a diff, and a dynamic provider cannot
+    name the inputs that changed, so without it a rotation would preview as an update naming nothing.
+    """
+    if _is_unknown(key):
+        return Unknown()  # type: ignore[no-untyped-call]
+    return "sha256:" + hashlib.sha256(str(key).lower().encode()).hexdigest()[:_DIGEST_HEX]
 
 
 def _key_changed(old: Any, new: Any) -> bool:
@@ -144,8 +160,9 @@ class PartnerAccountProvider(RegionalProvider):
         return failures
 
     def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        """Fill_defaults sets adoptExisting and the request token, after the region and tags."""
+        """Set adoptExisting, the key's digest and the request token, after the region and tags."""
         inputs.setdefault(ADOPT_EXISTING, False)
+        inputs[APP_SERVER_PRIVATE_KEY_DIGEST] = _key_digest(inputs[APP_SERVER_PRIVATE_KEY])
         if CLIENT_REQUEST_TOKEN not in inputs:
             # An existing resource keeps its token, so that a preview never shows it changing.
             inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
@@ -192,6 +209,7 @@ class PartnerAccountProvider(RegionalProvider):
         if props.get(FINGERPRINT) not in (None, outs[FINGERPRINT]):
             # The key was set outside Pulumi: forget ours so that the next diff sets it again.
             outs.pop(APP_SERVER_PRIVATE_KEY, None)
+            outs.pop(APP_SERVER_PRIVATE_KEY_DIGEST, None)
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -45,7 +45,9 @@ def test_program_lifecycle_up_update_refresh_destroy(stack: Stack, emulator: Any
     stack.set_config("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
     updated = stack.run("up")
     assert updated.returncode == 0, updated.stderr
-    assert [(s["op"], s["diffs"]) for s in updated.steps] == [("update", ["appServerPrivateKey", "tags"])]
+    assert [(s["op"], s["diffs"]) for s in updated.steps] == [
+        ("update", ["appServerPrivateKey", "appServerPrivateKeyDigest", "tags"])
+    ]
     assert updated.outputs["fingerprint"] != up.outputs["fingerprint"]
     sweep(stack, updated, KEY, OTHER_KEY)
 

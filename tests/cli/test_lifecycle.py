@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
-from tests.support import OTHER_KEY, PARTNER_ACCOUNT_TYPE, live_tags
+from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, assert_no_key, live_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -136,28 +137,15 @@ def test_tag_change_preview_diff_shows_the_changed_and_added_keys(deployed: Pulu
     assert re.search(r'^ +\+ env *: "prod"$', text, re.MULTILINE), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "pulumi.dynamic (SDK 3.272) cannot report diffs: DiffResult has no `diffs` field and the "
-        "dynamic provider server sends none, so `preview --json` steps carry no diffReasons"
-    ),
-)
-@pytest.mark.parametrize(
-    ("key", "value", "reason"),
-    [
-        pytest.param("sidewalk:appServerPrivateKey", OTHER_KEY, "appServerPrivateKey", id="key"),
-        pytest.param("sidewalk:tags", {"team": "radio"}, "tags", id="tags"),
-    ],
-)
-def test_preview_names_the_changed_input_as_the_only_diff_reason(
-    deployed: PulumiProject, key: str, value: Any, reason: str
-) -> None:
-    """`pulumi preview --json` gives the one changed input as the step's diffReasons."""
-    deployed.config_set(key, value, secret=key.endswith("PrivateKey"))
-    step = account_step(deployed.run("preview", "--json").json())
-    assert step.get("diffReasons") == [reason]
+def test_key_rotation_preview_names_the_key_by_its_digest(deployed: PulumiProject) -> None:
+    """A rotation previews as `[diff: ~appServerPrivateKeyDigest]`, old digest => new, never the key."""
+    deployed.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
+    plain = deployed.run("preview").stdout
+    assert "update [diff: ~appServerPrivateKeyDigest]" in plain
+    diff = deployed.run("preview", "--diff").stdout
+    old, new = (f"sha256:{hashlib.sha256(k.lower().encode()).hexdigest()[:16]}" for k in (KEY, OTHER_KEY))
+    assert f'~ appServerPrivateKeyDigest: "{old}" => "{new}"' in diff
+    assert_no_key(plain + diff, KEY, OTHER_KEY)
 
 
 def test_tag_change_and_addition_send_only_those_tags(
