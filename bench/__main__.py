@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench.calls import measure_calls
+from bench.cli import measure_end_to_end
 from bench.cold_start import measure_cold_start, measure_preview_imports
 from bench.harness import progress
 from bench.report import Report
@@ -17,7 +18,9 @@ from tests.emulator import Emulator
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MIN_RUNS = 5
-SECTIONS = ("calls", "cold", "imports", "scale", "memory")
+SECTIONS = ("calls", "cold", "imports", "scale", "memory", "e2e")
+# Each end-to-end run is a handful of CLI commands of seconds each: fewer runs keep `make bench` short.
+E2E_RUNS = 3
 # A one-minute load average above half the cores means other work competes with the benchmark.
 BUSY_LOAD = (os.cpu_count() or 1) / 2
 
@@ -26,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     """Main runs the benchmarks; a goal missed shows in the table, not in the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=MIN_RUNS, help="runs per timing (default %(default)s)")
+    parser.add_argument(
+        "--e2e-runs", type=int, default=E2E_RUNS, help="runs per end-to-end timing (default %(default)s)"
+    )
     parser.add_argument("--sizes", default="1,10,100", help="stack sizes (default %(default)s)")
     parser.add_argument("--latencies", default="0,50", help="added latency in ms (default %(default)s)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
@@ -54,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             measure_scale(emulator, report, sizes, latencies, args.runs)
         if "memory" in sections:
             measure_memory(emulator, report, max(sizes), args.runs)
+        if "e2e" in sections:
+            measure_end_to_end(emulator, report, sizes, latencies, args.e2e_runs)
     markdown = report.markdown(time.perf_counter() - started, args.runs, (load_at_start, os.getloadavg()[0]))
     args.output.write_text(markdown)
     print(markdown)
