@@ -20,6 +20,7 @@ from typing import Any
 import botocore.session
 import pulumi
 import pytest
+import yaml
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
@@ -46,7 +47,7 @@ FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
 
 @dataclass(frozen=True)
 class Block:
-    """Block is one fenced block of the README: its tag, its text and where it starts."""
+    """One fenced block of the README: its tag, its text and where it starts."""
 
     lang: str
     text: str
@@ -59,7 +60,7 @@ class Block:
 
 
 def blocks() -> list[Block]:
-    """Blocks are the README's fenced blocks in order, their indentation removed."""
+    """Return the README's fenced blocks in order, their indentation removed."""
     found: list[Block] = []
     lines = README.read_text().splitlines()
     i, previous_end = 0, -2
@@ -82,12 +83,12 @@ def of(lang: str) -> list[Block]:
 
 
 def output_of(block: Block) -> Block | None:
-    """Output_of is the `text` block that shows what an `sh` block prints, if there is one."""
+    """Return the `text` block that shows what an `sh` block prints, if there is one."""
     return next((b for b in blocks() if b.follows == block and b.lang == "text"), None)
 
 
 def seed(iotwireless: Any) -> None:
-    """Seed gives the emulator the two associations the README's examples show."""
+    """Give the emulator the two associations the README's examples show."""
     iotwireless.associate_aws_account_with_partner_account(
         Sidewalk={"AmazonId": "amzn1.account.EXAMPLE", "AppServerPrivateKey": KEY},
         Tags=[{"Key": "team", "Value": "iot"}, {"Key": "environment", "Value": "dev"}],
@@ -143,8 +144,14 @@ def test_every_text_block_is_the_output_of_an_sh_block() -> None:
 
 
 def test_every_block_is_tagged_for_selection() -> None:
-    """Each block says how it is checked: run (sh), output (text), static (console, json, python)."""
-    assert {b.lang for b in blocks()} <= {"sh", "text", "console", "json", "python"}
+    """Each block says how it is checked: run (sh), output (text), static (console, json, python, yaml)."""
+    assert {b.lang for b in blocks()} <= {"sh", "text", "console", "json", "python", "yaml"}
+
+
+def test_yaml_blocks_parse() -> None:
+    """Each yaml block, such as the CI recipe, is valid YAML."""
+    documents = [yaml.safe_load(b.text) for b in of("yaml")]
+    assert documents and all(isinstance(document, dict) for document in documents)
 
 
 @pytest.mark.parametrize(("target", "runs"), [("test", "-m pytest"), ("demo", "-m demo")])
@@ -165,13 +172,19 @@ def test_policy_shown_is_the_policy_file() -> None:
     assert json.loads(shown) == policy
 
 
+def test_policy_pack_config_shown_is_the_config_file() -> None:
+    """The policy pack config in the README is policy/config.json."""
+    [shown] = re.findall(r"```json\n(.*?)\n *```", section("Reviewing changes"), flags=re.DOTALL)
+    assert json.loads(shown) == json.loads((PROJECT_ROOT / "policy" / "config.json").read_text())
+
+
 def section(title: str) -> str:
-    """Section is the text under a `## ` heading that starts with title, up to the next one."""
+    """Return the text under a `## ` heading that starts with title, up to the next one."""
     return README.read_text().split(f"\n## {title}", 1)[1].split("\n## ", 1)[0]
 
 
 def table_keys(text: str) -> set[str]:
-    """Table_keys are the config keys that begin table rows, such as | `sidewalk:tags` |."""
+    """Return the config keys that begin table rows, such as | `sidewalk:tags` |."""
     return set(re.findall(r"^\| `(\w+:\w+)` \|", text, flags=re.MULTILINE))
 
 
@@ -180,7 +193,7 @@ def config_table_keys() -> set[str]:
 
 
 def config_sets() -> list[list[str]]:
-    """Config_sets are the `pulumi config set` commands of the console blocks, as words."""
+    """Return the `pulumi config set` commands of the console blocks, as words."""
     commands = []
     for block in of("console"):
         for line in block.text.splitlines():
@@ -244,7 +257,7 @@ def test_python_snippet_is_taken_from_the_consumer_example() -> None:
 
 
 def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Produced_messages are every sentence the provider's error translation, check and program emit."""
+    """Return every sentence the provider's error translation, check and program emit."""
     for name, value in emulator_env("http://127.0.0.1:9").items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -289,7 +302,7 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def troubleshooting_rows() -> list[str]:
-    """Troubleshooting_rows are the message cells of the troubleshooting table, code spans opened."""
+    """Return the message cells of the troubleshooting table, code spans opened."""
     rows = []
     for line in section("Troubleshooting").splitlines():
         if not line.startswith("| `"):
@@ -300,7 +313,7 @@ def troubleshooting_rows() -> list[str]:
 
 
 def pattern(template: str) -> re.Pattern[str]:
-    """Pattern turns a row into a regular expression: each `<...>` stands for any text."""
+    """Turn a row into a regular expression: each `<...>` stands for any text."""
     parts = re.split(r"<[^>]+>", template)
     return re.compile(".+?".join(re.escape(p) for p in parts) + r"\.?$")
 

@@ -6,7 +6,8 @@
 // here. This host answers the calls `pulumi preview|up|refresh|destroy` make, on top of the
 // same pieces Pulumi's host is built from: sdk/v3's Python toolchain resolves the virtualenv
 // named in Pulumi.yaml, and the program runs through `pulumi-language-python-exec` from the
-// sdk/v3 module of the same version, which the build puts next to this binary.
+// sdk/v3 module of the same version, which the build puts next to this binary. It also runs
+// Python policy packs (`pulumi preview --policy-pack DIR`) for the engine: see RunPlugin.
 package main
 
 import (
@@ -20,14 +21,19 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
@@ -208,7 +214,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	env, err := configEnv(req)
+	env, err := configEnv(req.GetConfig(), req.GetConfigSecretKeys())
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +264,7 @@ func (h *host) arguments(req *pulumirpc.RunRequest) []string {
 }
 
 // configEnv passes the stack's config and the names of its secret keys to the SDK.
-func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
-	config, secretKeys := req.GetConfig(), req.GetConfigSecretKeys()
+func configEnv(config map[string]string, secretKeys []string) ([]string, error) {
 	if config == nil {
 		config = map[string]string{}
 	}
@@ -273,6 +278,114 @@ func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
 			return nil, fmt.Errorf("could not encode %s: %w", name, err)
 		}
 		env = append(env, name+"="+string(encoded))
+	}
+	return env, nil
+}
+
+// RunPlugin runs a Python policy pack, the only kind of plugin this host runs, as Pulumi's own
+// host does: `python -u -m pulumi.policy ENGINE PACK_DIR` with the virtualenv that the pack's
+// PulumiPolicy.yaml names, in the pack's folder. pulumi-policy learns the stack only from PULUMI_*
+// variables, so sdk/v3's PolicyProxy answers the engine first, takes the stack's configuration,
+// and then forwards every call to the pack once it is started with those variables.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetKind() != string(apitype.AnalyzerPlugin) {
+		return status.Errorf(codes.Unimplemented,
+			"this language host runs Python policy packs only, not plugins of kind %q", req.GetKind())
+	}
+	if req.GetAttachDebugger() {
+		return status.Error(codes.Unimplemented, "this language host cannot attach a debugger to a policy pack")
+	}
+	ctx := server.Context()
+	server = &serialServer{LanguageRuntime_RunPluginServer: server}
+	tc, err := pythonToolchain(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return fmt.Errorf("the policy pack's virtualenv is not usable: %w", err)
+	}
+	packDir := req.GetInfo().GetProgramDirectory()
+	// -u: the pack announces its port on stdout and never flushes it.
+	args := append(append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...), packDir)
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return err
+	}
+	// Python policy packs have always run from their own folder.
+	cmd.Dir = packDir
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	proxy, packStdout, err := sdk.NewPolicyProxy(ctx, stdout)
+	if err != nil {
+		return fmt.Errorf("could not start the policy pack proxy: %w", err)
+	}
+	stack, err := proxy.AwaitConfiguration(ctx)
+	if err != nil {
+		return fmt.Errorf("could not get the stack's configuration for the policy pack: %w", err)
+	}
+	env, err := stackEnv(stack)
+	if err != nil {
+		return err
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	// Later entries win: the engine's environment for plugins (ESC values, credentials), then the stack.
+	cmd.Env = append(append(cmd.Env, req.GetEnv()...), env...)
+	cmd.Stdout, cmd.Stderr = packStdout, stderr
+	if err := cmd.Start(); err != nil {
+		proxy.Abort(err)
+		return fmt.Errorf("could not run the policy pack with %s: %w", cmd.Path, err)
+	}
+
+	var exitErr *exec.ExitError
+	switch err := proxy.Attach(ctx, cmd); {
+	case errors.As(err, &exitErr):
+		return server.Send(&pulumirpc.RunPluginResponse{
+			Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(exitErr.ExitCode())},
+		})
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+// serialServer sends one message at a time, as gRPC requires of a stream: the pack's stdout and
+// stderr are copied onto it by two goroutines.
+type serialServer struct {
+	pulumirpc.LanguageRuntime_RunPluginServer
+	mu sync.Mutex
+}
+
+func (s *serialServer) Send(resp *pulumirpc.RunPluginResponse) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.LanguageRuntime_RunPluginServer.Send(resp)
+}
+
+// stackEnv describes the stack to pulumi-policy the way its runtime settings read it; none when
+// the engine names no stack (`pulumi policy publish`).
+func stackEnv(stack *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+	if stack == nil {
+		return nil, nil
+	}
+	env, err := configEnv(stack.GetConfig(), stack.GetConfigSecretKeys())
+	if err != nil {
+		return nil, err
+	}
+	for name, value := range map[string]string{
+		"PULUMI_ORGANIZATION": stack.GetOrganization(),
+		"PULUMI_PROJECT":      stack.GetProject(),
+		"PULUMI_STACK":        stack.GetStack(),
+		"PULUMI_DRY_RUN":      strconv.FormatBool(stack.GetDryRun()),
+	} {
+		if value != "" {
+			env = append(env, name+"="+value)
+		}
 	}
 	return env, nil
 }
