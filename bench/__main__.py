@@ -26,7 +26,7 @@ BUSY_LOAD = (os.cpu_count() or 1) / 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Main runs the benchmarks; a goal missed shows in the table, not in the exit status."""
+    """Run the benchmarks; a goal missed shows in the table, not in the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=MIN_RUNS, help="runs per timing (default %(default)s)")
     parser.add_argument(

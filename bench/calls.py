@@ -44,7 +44,7 @@ class _Operation:
 
 
 def measure_calls(emulator: Emulator, report: Report) -> None:
-    """Measure_calls runs create, no-op up, rotation, tag change, refresh, preview and delete once."""
+    """Run create, no-op up, rotation, tag change, refresh, preview and delete once."""
     progress("API calls per operation")
     tags = {"team": "iot", "env": "dev"}
     created = partner_account("calls", tags=tags)

@@ -25,7 +25,7 @@ _CLIENT_STACK = ("boto3", "s3transfer")
 
 
 def measure_cold_start(emulator: Emulator, report: Report, runs: int) -> None:
-    """Measure_cold_start times the three providers in turn, after one discarded warm-up each."""
+    """Time the three providers in turn, after one discarded warm-up each."""
     progress(f"cold start, {runs} runs of each of 3 providers")
     env = emulator_env(emulator.url)
     providers = {
@@ -105,12 +105,12 @@ def measure_cold_start(emulator: Emulator, report: Report, runs: int) -> None:
 
 
 def _paired_median(ours: Timings, other: Timings) -> float:
-    """Paired_median is the median of run-by-run differences, which cancels drift between rounds."""
+    """Return the median of run-by-run differences, which cancels drift between rounds."""
     return statistics.median(a - b for a, b in zip(ours.samples, other.samples, strict=True))
 
 
 def measure_preview_imports(emulator: Emulator, report: Report, runs: int) -> None:
-    """Measure_preview_imports profiles, with `-X importtime`, what a preview makes the server import."""
+    """Profile, with `-X importtime`, what a preview makes the server import."""
     progress(f"imports of a preview, {runs} runs of each of 2 programs")
     note = report.note(
         "Imports: measured in the real server under PYTHONPROFILEIMPORTTIME=1 (`-X importtime`), "
@@ -166,7 +166,7 @@ class _ColdStart:
         self.cpu = Timings()
 
     def run(self, emulator: Emulator, env: dict[str, str | None], record: bool) -> None:
-        """Run launches a server, deploys the one resource, and stops the server."""
+        """Launch a server, deploy the one resource, and stop the server."""
         emulator.reset()
         ready: list[float] = []
         total: list[float] = []
@@ -186,7 +186,7 @@ class _ColdStart:
 
 
 def _imports_after_provider(stderr: list[str]) -> tuple[dict[str, float], dict[str, float]]:
-    """Imports_after_provider reads `-X importtime` from the provider's module on.
+    """Read `-X importtime` from the provider's module on.
 
     It returns the cumulative microseconds of each top-level import, and of every module imported.
     A line is written when its import completes, so a top-level line closes the group of deeper
@@ -213,7 +213,7 @@ def _imports_after_provider(stderr: list[str]) -> tuple[dict[str, float], dict[s
 
 
 def _largest_packages(modules: dict[str, float], count: int = 3) -> list[tuple[str, float]]:
-    """Largest_packages picks the slowest imports outside the project, one per top-level package."""
+    """Pick the slowest imports outside the project, one per top-level package."""
     seen: set[str] = set()
     largest = []
     for name, cumulative in sorted(modules.items(), key=lambda item: -item[1]):

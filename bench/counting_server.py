@@ -25,7 +25,7 @@ _SESSION_MODULE = "botocore.session"
 
 
 def count_clients(log_path: str) -> None:
-    """Count_clients makes every botocore client this process creates append a line to log_path."""
+    """Make every botocore client this process creates append a line to log_path."""
     lock = threading.Lock()
 
     def patch(session_module: ModuleType) -> None:

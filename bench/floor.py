@@ -17,10 +17,10 @@ _client_lock = threading.Lock()
 
 
 class Boto3FloorProvider(ResourceProvider):
-    """Boto3FloorProvider makes the calls of our Create with nothing around them."""
+    """Make the calls of our Create with nothing around them."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Create associates and reads the association back through one client per process."""
+        """Associate and read the association back through one client per process."""
         sidewalk = {"AmazonId": props["amazonId"], "AppServerPrivateKey": props["appServerPrivateKey"]}
         client = _iotwireless()
         client.associate_aws_account_with_partner_account(Sidewalk=sidewalk, Tags=[])

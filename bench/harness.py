@@ -35,7 +35,7 @@ STACK_CONFIG = {"aws:region": REGION}
 
 
 class BenchProvider(ProviderProcess):
-    """BenchProvider is the harness's ProviderProcess, telling a counting server where to log clients."""
+    """The harness's ProviderProcess, telling a counting server where to log clients."""
 
     def __init__(
         self,
@@ -50,14 +50,14 @@ class BenchProvider(ProviderProcess):
 
 
 def clients_created(client_log: Path) -> collections.Counter[str]:
-    """Clients_created counts the botocore clients a counting server made, by `service region`."""
+    """Count the botocore clients a counting server made, by `service region`."""
     if not client_log.exists():
         return collections.Counter()
     return collections.Counter(line for line in client_log.read_text().splitlines() if line)
 
 
 def cpu_seconds(pid: int) -> float:
-    """Cpu_seconds is the CPU time a live process's threads have used so far, to the nanosecond."""
+    """Return the CPU time a live process's threads have used so far, to the nanosecond."""
     # A thread's schedstat starts with its time on a CPU in ns; the gRPC workers are threads.
     tasks = Path(f"/proc/{pid}/task")
     try:
@@ -70,7 +70,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def peak_rss_kib(pid: int) -> int:
-    """Peak_rss_kib is a live process's peak resident set size (VmHWM) in KiB."""
+    """Return a live process's peak resident set size (VmHWM) in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
@@ -79,26 +79,26 @@ def peak_rss_kib(pid: int) -> int:
 
 @dataclass
 class Timings:
-    """Timings are the measures of repeated runs of one case, in seconds of wall or CPU time."""
+    """The measures of repeated runs of one case, in seconds of wall or CPU time."""
 
     samples: list[float] = field(default_factory=list)
 
     def add(self, seconds: float) -> None:
-        """Add records one run."""
+        """Record one run."""
         self.samples.append(seconds)
 
     @property
     def median(self) -> float:
-        """Median is the median run."""
+        """Return the median run."""
         return statistics.median(self.samples)
 
     @property
     def n(self) -> int:
-        """N is the number of runs."""
+        """Return the number of runs."""
         return len(self.samples)
 
     def describe(self, unit: str = "s") -> str:
-        """Describe renders the median, the number of runs and the range."""
+        """Render the median, the number of runs and the range."""
         scale, digits = (1000.0, 0) if unit == "ms" else (1.0, 3)
         low, high = min(self.samples) * scale, max(self.samples) * scale
         return f"{self.median * scale:.{digits}f} {unit} (n={self.n}, {low:.{digits}f} to {high:.{digits}f})"
@@ -106,12 +106,12 @@ class Timings:
 
 @contextmanager
 def stopwatch(into: Callable[[float], None]) -> Iterator[None]:
-    """Stopwatch hands the wall time the block took to into, on success only."""
+    """Hand the wall time the block took to `into`, on success only."""
     start = time.perf_counter()
     yield
     into(time.perf_counter() - start)
 
 
 def progress(message: str) -> None:
-    """Progress tells, on stderr, what the benchmark is doing; stdout carries only the table."""
+    """Tell, on stderr, what the benchmark is doing; stdout carries only the table."""
     print(f"bench: {message}", file=sys.stderr, flush=True)

@@ -18,23 +18,23 @@ FLOOR_TYPE = "pulumi-python:dynamic/bench:Boto3Floor"
 
 
 def program_resource(name: str) -> Registration:
-    """Program_resource registers a PartnerAccount as __main__.py does with `aws:region` and tags set."""
+    """Register a PartnerAccount as __main__.py does with `aws:region` and tags set."""
     return partner_account(name, tags={"team": "iot"}, region=REGION)
 
 
 def stack(size: int) -> list[Registration]:
-    """Stack is size PartnerAccounts registered as the program registers its one."""
+    """Return size PartnerAccounts registered as the program registers its one."""
     return [program_resource(f"scale-{i:03d}") for i in range(size)]
 
 
 def trivial(name: str = "trivial") -> Registration:
-    """Trivial registers one resource of the trivial provider, pickled by reference like ours."""
+    """Register one resource of the trivial provider, pickled by reference like ours."""
     blob = serialize_provider(TrivialProvider())
     return Registration(TRIVIAL_TYPE, name, {"__provider": wire.Secret(blob)})
 
 
 def floor(name: str = "floor") -> Registration:
-    """Floor registers one resource of the boto3 floor provider, pickled by reference like ours."""
+    """Register one resource of the boto3 floor provider, pickled by reference like ours."""
     blob = serialize_provider(Boto3FloorProvider())
     inputs = {"amazonId": f"amzn1.account.{name}", "appServerPrivateKey": wire.Secret(KEY)}
     return Registration(FLOOR_TYPE, name, {**inputs, "__provider": wire.Secret(blob)})

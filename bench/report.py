@@ -18,7 +18,7 @@ _PACKAGES = ("pulumi", "boto3", "botocore", "grpcio", "dill")
 
 @dataclass
 class Row:
-    """Row is one line of the table: a measured figure beside its goal, and whether it meets it."""
+    """One line of the table: a measured figure beside its goal, and whether it meets it."""
 
     measure: str
     case: str
@@ -30,35 +30,35 @@ class Row:
 
 @dataclass
 class Report:
-    """Report gathers the rows and the numbered notes they refer to."""
+    """Gather the rows and the numbered notes they refer to."""
 
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
-        """Add appends a row and returns it."""
+        """Append a row and return it."""
         self.rows.append(row)
         return row
 
     def note(self, text: str) -> str:
-        """Note records a note, once, and returns its marker for a cell."""
+        """Record a note, once, and return its marker for a cell."""
         if text not in self.notes:
             self.notes.append(text)
         return f"[{self.notes.index(text) + 1}]"
 
     def missed(self) -> list[Row]:
-        """Missed lists the rows whose goal is not met."""
+        """List the rows whose goal is not met."""
         return [row for row in self.rows if row.missed]
 
     def table(self) -> str:
-        """Table renders the rows as one Markdown table."""
+        """Render the rows as one Markdown table."""
         header = ("measure", "case", "figure", "goal or limit", "verdict")
         lines = [_line(header), _line(("---",) * len(header))]
         lines += [_line((r.measure, r.case, r.figure, r.goal, r.verdict)) for r in self.rows]
         return "\n".join(lines)
 
     def markdown(self, seconds: float, runs: int, load: tuple[float, float]) -> str:
-        """Markdown is the whole of RESULTS.md: how it was made, the machine, the table, the notes."""
+        """Return the whole of RESULTS.md: how it was made, the machine, the table, the notes."""
         load_row = ("load average, 1 min", f"{load[0]:.2f} at the start, {load[1]:.2f} at the end")
         machine_lines = "\n".join(f"- {what}: {value}" for what, value in [*machine(), load_row])
         notes = "\n".join(f"{i}. {text}" for i, text in enumerate(self.notes, start=1))
@@ -83,7 +83,7 @@ class Report:
 
 
 def machine() -> list[tuple[str, str]]:
-    """Machine describes the host, the interpreter, the key packages and the code measured."""
+    """Describe the host, the interpreter, the key packages and the code measured."""
     versions = ", ".join(f"{name} {_version(name)}" for name in _PACKAGES)
     return [
         ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")),

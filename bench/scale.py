@@ -54,7 +54,7 @@ class _Case:
 def measure_scale(
     emulator: Emulator, report: Report, sizes: list[int], latencies: list[float], runs: int
 ) -> None:
-    """Measure_scale previews and deploys each stack, serial and parallel, in fresh processes."""
+    """Preview and deploy each stack, serial and parallel, in fresh processes."""
     note = report.note(
         "Scale: each run starts a fresh provider server (`python -m bench.counting_server`: the SDK's "
         "server with botocore's create_client counted) against an emptied emulator, previews the "
@@ -156,7 +156,7 @@ def _rows(report: Report, case: _Case, note: str) -> None:
 
 
 def measure_memory(emulator: Emulator, report: Report, size: int, runs: int) -> None:
-    """Measure_memory reads the real server's peak RSS after an up of size resources, per provider."""
+    """Read the real server's peak RSS after an up of size resources, per provider."""
     progress(f"memory: peak RSS with {size} resources, {runs} runs of each of 3 providers")
     stacks = {
         "PartnerAccounts": stack(size),
@@ -196,5 +196,5 @@ def measure_memory(emulator: Emulator, report: Report, size: int, runs: int) -> 
 
 
 def _set(values: set[int]) -> str:
-    """Set renders the distinct counts seen over the runs: one number when every run agreed."""
+    """Render the distinct counts seen over the runs: one number when every run agreed."""
     return "/".join(str(v) for v in sorted(values))

@@ -13,8 +13,8 @@ __all__ = ["TrivialProvider"]
 
 
 class TrivialProvider(ResourceProvider):
-    """TrivialProvider answers Create at once, touching nothing outside the process."""
+    """Answer Create at once, touching nothing outside the process."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Create returns a fixed id and no outputs."""
+        """Return a fixed id and no outputs."""
         return CreateResult("trivial", {})

@@ -26,7 +26,7 @@ __all__ = ["Destination", "DestinationArgs"]
 
 @dataclass(frozen=True, kw_only=True)
 class DestinationArgs:
-    """DestinationArgs are the inputs of a Destination."""
+    """The inputs of a Destination."""
 
     name: pulumi.Input[str]
     """The destination's name, its id: 1 to 128 of A-Z, a-z, 0-9, _ and -. Changing it replaces."""
@@ -45,7 +45,7 @@ class DestinationArgs:
 
 
 class Destination(pulumi.dynamic.Resource, module="iotwireless", name="Destination"):
-    """Destination routes the uplinks of wireless devices to an AWS IoT rule or MQTT topic."""
+    """Route the uplinks of wireless devices to an AWS IoT rule or MQTT topic."""
 
     name: pulumi.Output[str]
     arn: pulumi.Output[str]

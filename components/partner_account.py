@@ -30,7 +30,7 @@ __all__ = ["PartnerAccount", "PartnerAccountArgs"]
 
 @dataclass(frozen=True, kw_only=True)
 class PartnerAccountArgs:
-    """PartnerAccountArgs are the inputs of a PartnerAccount (shared/docs/contract.md)."""
+    """The inputs of a PartnerAccount (shared/docs/contract.md)."""
 
     amazon_id: pulumi.Input[str]
     """The Sidewalk AmazonId; changing it replaces the association."""
@@ -47,7 +47,7 @@ class PartnerAccountArgs:
 
 
 class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="PartnerAccount"):
-    """PartnerAccount associates this AWS account with an Amazon Sidewalk account."""
+    """Associate this AWS account with an Amazon Sidewalk account."""
 
     arn: pulumi.Output[str]
     fingerprint: pulumi.Output[str]
@@ -85,7 +85,7 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
         pulumi.Output.from_input(region).apply(self._warn_outside_sidewalk_regions)
 
     def _warn_outside_sidewalk_regions(self, region: str) -> None:
-        """Warn_outside_sidewalk_regions warns when Sidewalk is not served from the region; not an error."""
+        """Warn when Sidewalk is not served from the region; not an error."""
         if region not in SIDEWALK_REGIONS:
             pulumi.log.warn(
                 f"region {region} is not one Amazon Sidewalk is served from ({DEFAULT_REGION}): AWS will "

@@ -44,7 +44,7 @@ _MAX_NAME = 128
 
 @dataclass(frozen=True)
 class Republish:
-    """Republish sends each uplink on to an MQTT topic of AWS IoT Core."""
+    """Send each uplink on to an MQTT topic of AWS IoT Core."""
 
     topic: str
     """A literal topic (no substitution templates): the rule's role may publish to it alone."""
@@ -52,7 +52,7 @@ class Republish:
 
 @dataclass(frozen=True)
 class InvokeLambda:
-    """InvokeLambda hands each uplink to a Lambda function in the integration's region."""
+    """Hand each uplink to a Lambda function in the integration's region."""
 
     function_arn: pulumi.Input[str]
 
@@ -62,7 +62,7 @@ UplinkAction = Republish | InvokeLambda
 
 @dataclass(frozen=True, kw_only=True)
 class SidewalkIntegrationArgs:
-    """SidewalkIntegrationArgs are the association's inputs and where its devices' uplinks go."""
+    """The association's inputs and where its devices' uplinks go."""
 
     account: PartnerAccountArgs
     """The association; its region and tags apply to every resource of the integration."""
@@ -85,7 +85,7 @@ def default_destination_name(resource_name: str) -> str:
 
 
 class SidewalkIntegration(pulumi.ComponentResource):
-    """SidewalkIntegration associates a Sidewalk account and routes its uplinks to an AWS IoT rule."""
+    """Associate a Sidewalk account and route its uplinks to an AWS IoT rule."""
 
     partner_account: PartnerAccount
     destination_role: aws.iam.Role
@@ -220,7 +220,7 @@ class SidewalkIntegration(pulumi.ComponentResource):
 
 
 def _trust(service: str, source_arn: str | None = None) -> str:
-    """Trust is a role trust policy that lets one AWS service assume the role."""
+    """Return a role trust policy that lets one AWS service assume the role."""
     statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"Service": service},
@@ -237,7 +237,7 @@ def _trust(service: str, source_arn: str | None = None) -> str:
 
 
 def _policy(*grants: tuple[str, str]) -> str:
-    """Policy is an identity policy allowing each (action, resource) pair, and nothing else."""
+    """Return an identity policy allowing each (action, resource) pair, and nothing else."""
     statements: list[Mapping[str, str]] = [
         {"Effect": "Allow", "Action": action, "Resource": resource} for action, resource in grants
     ]

@@ -63,7 +63,7 @@ def at_hand(root: Path = BUILT_ROOT) -> PulumiCommand | None:
 
 
 def build(root: Path = BUILT_ROOT) -> PulumiCommand:
-    """Build the pinned CLI from its Go modules (`make cli`), streaming the build's progress."""
+    """Compile the pinned CLI from its Go modules (`make cli`), streaming the build's progress."""
     env = {**os.environ, "PULUMI_CLI_DIR": str(root / "bin")}
     process = subprocess.run([str(BUILD_SCRIPT)], env=env, check=False)
     built = _built(root) if process.returncode == 0 else None

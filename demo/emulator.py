@@ -11,7 +11,7 @@ __all__ = ["EmulatorProcess"]
 
 
 class EmulatorProcess:
-    """EmulatorProcess runs `python -m tests.emulator --port 0` and reads its URL off the first line."""
+    """Run `python -m tests.emulator --port 0` and read its URL off the first line."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
@@ -19,7 +19,7 @@ class EmulatorProcess:
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> EmulatorProcess:
-        """Start launches the emulator and returns once it listens: it prints its URL only then."""
+        """Launch the emulator and return once it listens: it prints its URL only then."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.emulator", "--port", "0"],
             cwd=self.cwd,
@@ -36,7 +36,7 @@ class EmulatorProcess:
         return self
 
     def stop(self) -> None:
-        """Stop asks the emulator to end (SIGTERM) and waits for it; a stuck one is killed."""
+        """Ask the emulator to end (SIGTERM) and wait for it; a stuck one is killed."""
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -51,7 +51,7 @@ class EmulatorProcess:
 
     @property
     def running(self) -> bool:
-        """Running tells whether the emulator process is alive."""
+        """Return whether the emulator process is alive."""
         return self.process is not None and self.process.poll() is None
 
     def __enter__(self) -> EmulatorProcess:

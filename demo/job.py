@@ -48,12 +48,12 @@ Out = Callable[[str], None]
 
 
 def backend_url(project: Path) -> str:
-    """Backend_url is the local file state backend inside the project: no Pulumi Cloud login."""
+    """Return the local file state backend inside the project: no Pulumi Cloud login."""
     return f"file://{project / STATE_DIR}"
 
 
 def demo_env(project: Path, emulator_url: str) -> dict[str, str]:
-    """Demo_env is what every CLI command of the demo runs with: local state, the emulator, fake keys."""
+    """Return what every CLI command of the demo runs with: local state, the emulator, fake keys."""
     return {
         "PULUMI_BACKEND_URL": backend_url(project),
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
@@ -75,7 +75,7 @@ def demo_env(project: Path, emulator_url: str) -> dict[str, str]:
 def workspace_options(
     project: Path, env: dict[str, str], command: auto.PulumiCommand
 ) -> auto.LocalWorkspaceOptions:
-    """Workspace_options describe a local workspace on the project itself, with passphrase secrets."""
+    """Describe a local workspace on the project itself, with passphrase secrets."""
     return auto.LocalWorkspaceOptions(
         work_dir=str(project),
         env_vars=env,
@@ -85,7 +85,7 @@ def workspace_options(
 
 
 def stack_config(app_server_private_key: str) -> dict[str, auto.ConfigValue]:
-    """Stack_config is `pulumi config set` for the demo stack; the key is set as a secret."""
+    """Return the `pulumi config set` of the demo stack; the key is set as a secret."""
     return {
         "aws:region": auto.ConfigValue("us-east-1"),
         "sidewalk:amazonId": auto.ConfigValue(AMAZON_ID),
@@ -96,7 +96,7 @@ def stack_config(app_server_private_key: str) -> dict[str, auto.ConfigValue]:
 
 
 def run_job(stack: auto.Stack, app_server_private_key: str, out: Out) -> dict[str, Any]:
-    """Run_job configures the stack, previews, ups, prints the outputs, destroys and removes it."""
+    """Configure the stack, preview, up, print the outputs, destroy and remove it."""
     stack.set_all_config(stack_config(app_server_private_key))
     out("\n== pulumi preview")
     stack.preview(on_output=out)
@@ -114,7 +114,7 @@ def run_job(stack: auto.Stack, app_server_private_key: str, out: Out) -> dict[st
 
 
 def _open_stack(options: auto.LocalWorkspaceOptions) -> auto.Stack:
-    """Open_stack creates the demo stack, first removing one an interrupted run left behind."""
+    """Create the demo stack, first removing one an interrupted run left behind."""
     workspace = auto.LocalWorkspace(
         work_dir=options.work_dir,
         env_vars=options.env_vars,
@@ -128,7 +128,7 @@ def _open_stack(options: auto.LocalWorkspaceOptions) -> auto.Stack:
 
 
 def main(project: Path = PROJECT_ROOT) -> int:
-    """Main runs the demo and answers 0, or 1 after saying in one line what failed."""
+    """Run the demo and answer 0, or 1 after saying in one line what failed."""
     out: Out = functools.partial(print, flush=True)
     for name in AWS_UNSET:
         os.environ.pop(name, None)

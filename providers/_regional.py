@@ -18,7 +18,7 @@ REGION = "region"
 
 
 def default_region(stack_region: str | None) -> str:
-    """Default_region picks the region of a resource that names none, as the contract orders."""
+    """Pick the region of a resource that names none, as the contract orders."""
     return (
         stack_region
         or os.environ.get("AWS_REGION")
@@ -28,7 +28,7 @@ def default_region(stack_region: str | None) -> str:
 
 
 def region_failures(region: Any) -> list[CheckFailure]:
-    """Region_failures refuses a region input that names no AWS region; absent or not yet known passes."""
+    """Refuse a region input that names no AWS region; absent or not yet known passes."""
     if region is None or isinstance(region, Unknown):
         return []
     if isinstance(region, str) and _aws.is_region_name(region):
@@ -37,13 +37,13 @@ def region_failures(region: Any) -> list[CheckFailure]:
 
 
 class RegionalProvider(ResourceProvider):
-    """RegionalProvider is a provider whose resources fall back to the stack's `aws:region`."""
+    """A provider whose resources fall back to the stack's `aws:region`."""
 
     # Only plain data lives on the instance (it is pickled into state): no clients, no sessions.
     _stack_region: str | None = None
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Check validates the inputs offline; valid ones get the region, tags and the resource's defaults."""
+        """Validate the inputs offline; valid ones get the region, tags and the resource's defaults."""
         failures = self.check_failures(news)
         inputs = dict(news)
         if not failures:
@@ -53,11 +53,11 @@ class RegionalProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
-        """Check_failures applies every rule of the resource to known input values; never raises."""
+        """Apply every rule of the resource to known input values; never raise."""
         raise NotImplementedError
 
     def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        """Fill_defaults sets the resource's own defaults on inputs that passed check."""
+        """Set the resource's own defaults on inputs that passed check."""
 
     def configure(self, req: ConfigureRequest) -> None:
         """Record the stack's `aws:region`, every resource's default, and use its `aws:profile`."""
@@ -67,6 +67,6 @@ class RegionalProvider(ResourceProvider):
         _aws.use_profile(profile if isinstance(profile, str) else None)
 
     def region_of(self, props: Mapping[str, Any]) -> str:
-        """Region_of is the region a resource lives in: its own input, else the default."""
+        """Return the region a resource lives in: its own input, else the default."""
         region = props.get(REGION)
         return region if isinstance(region, str) and region else default_region(self._stack_region)

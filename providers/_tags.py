@@ -22,7 +22,7 @@ _RESERVED_PREFIX = "aws:"
 
 
 def failures(tags: Any) -> list[CheckFailure]:
-    """Failures applies the model's tag rules to a tags input; a value not yet known passes."""
+    """Apply the model's tag rules to a tags input; a value not yet known passes."""
     if not isinstance(tags, Mapping):
         return [CheckFailure(TAGS, "tags must be a map of string to string")]
     most = _aws.shape_rules("TagList")["max"]
@@ -46,14 +46,14 @@ def failures(tags: Any) -> list[CheckFailure]:
 
 
 def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
-    """Tag_list turns a map of tags into the API's list of Key and Value, sorted by key."""
+    """Turn a map of tags into the API's list of Key and Value, sorted by key."""
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
 def live(
     resource_id: str, region: str, arn: str, kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT
 ) -> dict[str, str]:
-    """Live reads a resource's tags from AWS."""
+    """Read a resource's tags from AWS."""
     with _aws.translated("ListTagsForResource", resource_id, region, kind):
         tags = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
     return {t["Key"]: t.get("Value", "") for t in tags}
@@ -67,7 +67,7 @@ def reconcile(
     new: Mapping[str, str],
     kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT,
 ) -> None:
-    """Reconcile sends only the added or changed tags, and only the removed keys."""
+    """Send only the added or changed tags, and only the removed keys."""
     client = _aws.client(region)
     changed = {k: v for k, v in new.items() if old.get(k) != v}
     removed = sorted(set(old) - set(new))

@@ -26,7 +26,7 @@ KEY_PLACEHOLDER = "<your key>"
 
 @dataclass(frozen=True)
 class Association:
-    """Association is one Sidewalk account associated with the AWS account, with its tags."""
+    """One Sidewalk account associated with the AWS account, with its tags."""
 
     amazon_id: str
     arn: str
@@ -35,7 +35,7 @@ class Association:
 
 
 def list_associations(region: str) -> list[Association]:
-    """List_associations reads every association in a region, following NextToken to the last page."""
+    """Read every association in a region, following NextToken to the last page."""
     client = _aws.client(region)
     summaries = []
     next_token = ""
@@ -68,7 +68,7 @@ def list_associations(region: str) -> list[Association]:
 
 
 def table(associations: Sequence[Association]) -> str:
-    """Table renders associations as aligned columns, one row each, sorted by AmazonId."""
+    """Render associations as aligned columns, one row each, sorted by AmazonId."""
     header = ("AMAZON ID", "ARN", "FINGERPRINT", "TAGS")
     rows = [header] + [
         (
@@ -86,7 +86,7 @@ def table(associations: Sequence[Association]) -> str:
 
 
 def adoption_commands(association: Association, region: str) -> str:
-    """Adoption_commands are the `pulumi config set` commands that adopt one association."""
+    """Return the `pulumi config set` commands that adopt one association."""
     tags = json.dumps(dict(sorted(association.tags.items())), separators=(", ", ": "))
     lines = [
         f"# Adopt Sidewalk account {association.amazon_id} ({association.arn}).",
@@ -104,7 +104,7 @@ def adoption_commands(association: Association, region: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Main prints the table, or the adoption commands, and answers 1 with one sentence on failure."""
+    """Print the table, or the adoption commands, and answer 1 with one sentence on failure."""
     parser = argparse.ArgumentParser(
         prog="python -m providers.discover",
         description="List the Sidewalk associations of the AWS account, or print how to adopt one.",

@@ -84,7 +84,7 @@ def _is_unknown(value: Any) -> bool:
 
 
 def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
-    """Derived_token names a create by its parameters, so that a retried create is idempotent."""
+    """Name a create by its parameters, so that a retried create is idempotent."""
     parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
     if any(_is_unknown(p) for p in parts) or any(_is_unknown(v) for v in (news.get(TAGS) or {}).values()):
         return Unknown()  # type: ignore[no-untyped-call]
@@ -113,10 +113,10 @@ def _key_changed(old: Any, new: Any) -> bool:
 
 
 class PartnerAccountProvider(RegionalProvider):
-    """PartnerAccountProvider runs each lifecycle step of a PartnerAccount through boto3."""
+    """Run each lifecycle step of a PartnerAccount through boto3."""
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
-        """Check_failures applies every rule of the contract to known input values; never raises."""
+        """Apply every rule of the contract to known input values; never raise."""
         failures: list[CheckFailure] = []
 
         def fail(prop: str, reason: str) -> None:
@@ -168,7 +168,7 @@ class PartnerAccountProvider(RegionalProvider):
             inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Diff compares old outputs with new inputs offline: identity replaces, key and tags update."""
+        """Compare old outputs with new inputs offline: identity replaces, key and tags update."""
         replaces = [k for k in _REPLACING if _is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
         key_changed = _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news.get(APP_SERVER_PRIVATE_KEY))
         tags_changed = (olds.get(TAGS) or {}) != (news.get(TAGS) or {})
@@ -179,7 +179,7 @@ class PartnerAccountProvider(RegionalProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Create associates the Sidewalk account, tags inline, or adopts it when asked to."""
+        """Associate the Sidewalk account, tag it inline, or adopt it when asked to."""
         amazon_id, region = props[AMAZON_ID], props[REGION]
         try:
             arn = _associate(props, props[CLIENT_REQUEST_TOKEN])
@@ -199,7 +199,7 @@ class PartnerAccountProvider(RegionalProvider):
         return CreateResult(amazon_id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Read refreshes the association from AWS; an empty id says it is gone."""
+        """Refresh the association from AWS; an empty id says it is gone."""
         region = self.region_of(props)
         account = _get_account(id_, region)
         if account is None:
@@ -213,7 +213,7 @@ class PartnerAccountProvider(RegionalProvider):
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Update makes only the calls the diff needs: the key, added or changed tags, removed tags."""
+        """Make only the calls the diff needs: the key, added or changed tags, removed tags."""
         region = news[REGION]
         outs = {k: v for k, v in {**olds, **news}.items() if k != _PROVIDER_KEY}
         if _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news[APP_SERVER_PRIVATE_KEY]):
@@ -252,7 +252,7 @@ def _associate(props: Mapping[str, Any], token: str) -> str:
 
 
 def _get_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTypeDef | None:
-    """Get_account reads the association, or None when AWS does not know it."""
+    """Read the association, or None when AWS does not know it."""
     client = _aws.client(region)
     with _aws.translated("GetPartnerAccount", amazon_id, region):
         try:
@@ -269,7 +269,7 @@ def _require_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTy
 
 
 def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Adopt takes over an existing association: sets the key, reconciles tags, reads it back."""
+    """Take over an existing association: set the key, reconcile tags, read it back."""
     amazon_id, region = props[AMAZON_ID], props[REGION]
     _set_key(amazon_id, region, props[APP_SERVER_PRIVATE_KEY])
     account = _require_account(amazon_id, region)
@@ -288,7 +288,7 @@ def _set_key(amazon_id: str, region: str, key: str) -> None:
 def _outputs(
     props: Mapping[str, Any], account: GetPartnerAccountResponseTypeDef, arn: str | None = None
 ) -> dict[str, Any]:
-    """Outputs echoes the inputs and adds what AWS computed; the key stays under its own name."""
+    """Echo the inputs and add what AWS computed; the key stays under its own name."""
     sidewalk = account["Sidewalk"]
     outs = {k: v for k, v in props.items() if k != _PROVIDER_KEY}
     outs.update(

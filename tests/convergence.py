@@ -19,12 +19,12 @@ SIDEWALK: Final[Literal["Sidewalk"]] = "Sidewalk"
 
 
 def fingerprint_of(key: str) -> str:
-    """Fingerprint_of is the Fingerprint the emulated service gives a key, whatever the association."""
+    """Return the Fingerprint the emulated service gives a key, whatever the association."""
     return Association(account="", region="", amazon_id="", app_server_private_key=key, serial=0).fingerprint
 
 
 def associated(iotwireless: IoTWirelessClient) -> list[str]:
-    """Associated lists every AmazonId associated in the client's account and region, all pages."""
+    """List every AmazonId associated in the client's account and region, all pages."""
     amazon_ids: list[str] = []
     page: dict[str, Any] = {}
     while True:
@@ -38,7 +38,7 @@ def associated(iotwireless: IoTWirelessClient) -> list[str]:
 def assert_live(
     iotwireless: IoTWirelessClient, amazon_id: str, key: str, tags: dict[str, str]
 ) -> dict[str, Any]:
-    """Assert_live checks with Get that one association holds exactly the configured key and tags."""
+    """Check with Get that one association holds exactly the configured key and tags."""
     live = iotwireless.get_partner_account(PartnerAccountId=amazon_id, PartnerType=SIDEWALK)
     assert live["Sidewalk"]["Fingerprint"] == fingerprint_of(key)
     assert live_tags(iotwireless, live["Sidewalk"]["Arn"]) == tags
@@ -52,7 +52,7 @@ def assert_converged(
     key: str,
     tags: dict[str, str],
 ) -> None:
-    """Assert_converged checks the account holds one association, as configured and as recorded."""
+    """Check the account holds one association, as configured and as recorded."""
     amazon_id = reg.inputs["amazonId"]
     assert associated(iotwireless) == [amazon_id]
     live = assert_live(iotwireless, amazon_id, key, tags)
@@ -64,7 +64,7 @@ def assert_converged(
 
 
 def attempts(log: Iterable[LogEntry]) -> list[tuple[str, int, bool]]:
-    """Attempts groups a request log into calls: (operation, attempts, succeeded), in order.
+    """Group a request log into calls: (operation, attempts, succeeded), in order.
 
     A call is a run of faulted requests of one operation ended by an answered one; a run that
     ends in a fault (or in another operation) is a call that failed.
@@ -88,7 +88,7 @@ def attempts(log: Iterable[LogEntry]) -> list[tuple[str, int, bool]]:
 
 
 def amazon_id_of(entry: LogEntry) -> str:
-    """Amazon_id_of names the Sidewalk account a logged request was about, from its body, path or ARN."""
+    """Name the Sidewalk account a logged request was about, from its body, path or ARN."""
     if entry["operation"] == ASSOCIATE:
         return str(entry["body"]["Sidewalk"]["AmazonId"])
     if entry["operation"] in (TAG, UNTAG, LIST_TAGS):

@@ -27,12 +27,12 @@ def guarded() -> Iterator[Emulator]:
 
 
 def provider_with(emulator: Emulator, **credentials: str | None) -> ProviderProcess:
-    """Provider_with starts a provider for the emulator whose credentials are changed as given."""
+    """Start a provider for the emulator whose credentials are changed as given."""
     return ProviderProcess({**emulator_env(emulator.url), **credentials}).start()
 
 
 def failure_sentence(error: EngineError) -> str:
-    """Failure_sentence is the provider's own sentence: the last line of the traceback the SDK sends."""
+    """Return the provider's own sentence: the last line of the traceback the SDK sends."""
     return error.message.strip().splitlines()[-1].removeprefix("providers._aws.PartnerAccountError: ")
 
 

@@ -17,7 +17,7 @@ registered: list[pulumi.runtime.MockResourceArgs] = []
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Mocks answers a PartnerAccount the way the provider does: inputs echoed, AWS outputs added."""
+    """Answer a PartnerAccount the way the provider does: inputs echoed, AWS outputs added."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         registered.append(args)

@@ -28,17 +28,17 @@ LATENCY = 0.02
 
 
 def key_of(index: int, generation: int = 0) -> str:
-    """Key_of is a key of its own for each account and generation, so that a mix-up shows."""
+    """Return a key of its own for each account and generation, so that a mix-up shows."""
     return f"{index:02x}{generation:02x}" * 16
 
 
 def region_of(index: int) -> str:
-    """Region_of puts odd accounts in the other region, even ones in the stack's region."""
+    """Put odd accounts in the other region, even ones in the stack's region."""
     return OTHER_REGION if index % 2 else STACK_REGION
 
 
 def tags_of(index: int, generation: int = 0) -> dict[str, str]:
-    """Tags_of are tags naming their own account, which change with each generation."""
+    """Return tags naming their own account, which change with each generation."""
     tags = {"index": str(index), "region": region_of(index)}
     if generation:
         tags = {"index": str(index), "generation": str(generation)}
@@ -46,7 +46,7 @@ def tags_of(index: int, generation: int = 0) -> dict[str, str]:
 
 
 def registration(index: int, generation: int = 0) -> Registration:
-    """Registration is account `index` as configured at `generation`; odd ones name their region."""
+    """Return account `index` as configured at `generation`; odd ones name their region."""
     region = {"region": OTHER_REGION} if index % 2 else {}
     return partner_account(
         f"account{index:02d}",
@@ -65,7 +65,7 @@ def stack(emulator: Emulator) -> list[Registration]:
 
 @pytest.fixture
 def in_flight(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """In_flight counts the API requests the emulator holds at once: [current, most]."""
+    """Count the API requests the emulator holds at once: [current, most]."""
     counts = [0, 0]
     lock = threading.Lock()
     before = emulator.faults.before
@@ -93,7 +93,7 @@ def clients(make_iotwireless: Callable[..., IoTWirelessClient]) -> dict[str, IoT
 
 
 def assert_accounts(engine: Engine, clients: dict[str, IoTWirelessClient], generation: int) -> None:
-    """Assert_accounts checks every account, in the checkpoint and live, against its own config."""
+    """Check every account, in the checkpoint and live, against its own config."""
     for index in range(COUNT):
         reg = registration(index, generation)
         amazon_id, region = reg.inputs["amazonId"], region_of(index)
@@ -118,7 +118,7 @@ def assert_accounts(engine: Engine, clients: dict[str, IoTWirelessClient], gener
 
 
 def assert_requests_in_their_region(emulator: Emulator) -> None:
-    """Assert_requests_in_their_region checks each request was signed for its account's own region."""
+    """Check each request was signed for its account's own region."""
     region_by_id = {registration(i).inputs["amazonId"]: region_of(i) for i in range(COUNT)}
     for entry in emulator.log:
         assert region_by_id[amazon_id_of(entry)] == entry["region"], entry

@@ -26,7 +26,7 @@ registered: list[pulumi.runtime.MockResourceArgs] = []
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Mocks plays the producer's stack through its StackReference and echoes AWS resources."""
+    """Play the producer's stack through its StackReference and echo AWS resources."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         registered.append(args)

@@ -27,7 +27,7 @@ HOLD_SECONDS = 120
 
 
 class Crash:
-    """Crash kills the provider while AWS holds the answer to a call it has applied, then restarts it."""
+    """Kill the provider while AWS holds the answer to a call it has applied, then restart it."""
 
     def __init__(
         self, engine: Engine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, checkpoint: Path
@@ -39,7 +39,7 @@ class Crash:
         self.processes: list[ProviderProcess] = []
 
     def during(self, operation: str, step: Callable[[], object], after: int = 0) -> EngineError:
-        """During runs a step, kills the provider once AWS has applied the operation's call, and saves.
+        """Run a step, kill the provider once AWS has applied the operation's call, and save.
 
         `after` calls of the operation are answered first; the next one is applied and held.
         """
@@ -65,13 +65,13 @@ class Crash:
         return error
 
     def next_engine(self) -> Engine:
-        """Next_engine starts a new provider process and an engine on the saved checkpoint."""
+        """Start a new provider process and an engine on the saved checkpoint."""
         process = ProviderProcess(emulator_env(self.emulator.url)).start()
         self.processes.append(process)
         return Engine(process, CONFIG, Engine.load(self.checkpoint, PASSPHRASE))
 
     def _hold(self, operation: str, after: int) -> threading.Event:
-        """Hold arms the emulator; the event is set once the held call has been applied."""
+        """Arm the emulator; the event is set once the held call has been applied."""
         applied = threading.Event()
         seen = [0]
         after_commit = self.emulator.faults.after_commit

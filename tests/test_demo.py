@@ -22,7 +22,7 @@ from tests.support import Stack, assert_no_key, emulator_env
 
 
 class RecordingEmulator(EmulatorProcess):
-    """RecordingEmulator is the demo's emulator process, kept so that a test can inspect it."""
+    """The demo's emulator process, kept so that a test can inspect it."""
 
     started: ClassVar[list[RecordingEmulator]] = []
 
@@ -206,7 +206,7 @@ def test_demo_state_and_stack_files_are_ignored_by_git() -> None:
 
 
 class FakeStack:
-    """FakeStack stands in for an automation Stack past the CLI boundary, recording each call."""
+    """A stand-in for an automation Stack past the CLI boundary, recording each call."""
 
     name = job.STACK_NAME
 

@@ -30,17 +30,17 @@ NO_RETRIES = {"retries": {"total_max_attempts": 1, "mode": "standard"}}
 
 
 def sidewalk(**changes: Any) -> dict[str, Any]:
-    """Sidewalk is valid Associate input with changes applied."""
+    """Return valid Associate input with changes applied."""
     return {"Sidewalk": {"AmazonId": AMAZON_ID, "AppServerPrivateKey": KEY}, **changes}
 
 
 def tags(*pairs: tuple[str, str]) -> list[dict[str, str]]:
-    """Tags builds a TagList from (key, value) pairs."""
+    """Build a TagList from (key, value) pairs."""
     return [{"Key": key, "Value": value} for key, value in pairs]
 
 
 def call(client: IoTWirelessClient, operation: str, params: dict[str, Any]) -> Any:
-    """Call invokes an operation by its model name."""
+    """Invoke an operation by its model name."""
     return getattr(client, xform_name(operation))(**params)
 
 
@@ -51,7 +51,7 @@ def send(
     body: bytes = b"",
     service: str | None = "iotwireless",
 ) -> tuple[int, dict[str, str], Any]:
-    """Send makes a raw HTTP request, SigV4-signed for service unless it is None."""
+    """Make a raw HTTP request, SigV4-signed for service unless it is None."""
     request = AWSRequest(method=method, url=url + target, data=body)
     if service is not None:
         SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), service, "us-east-1").add_auth(request)

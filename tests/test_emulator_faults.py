@@ -23,7 +23,7 @@ AMAZON_ID = "amzn1.account.AEXAMPLE"
 
 
 def associate(client: IoTWirelessClient) -> dict[str, Any]:
-    """Associate links AMAZON_ID with KEY."""
+    """Link AMAZON_ID with KEY."""
     return dict(
         client.associate_aws_account_with_partner_account(
             Sidewalk={"AmazonId": AMAZON_ID, "AppServerPrivateKey": KEY}
@@ -32,12 +32,12 @@ def associate(client: IoTWirelessClient) -> dict[str, Any]:
 
 
 def associated(client: IoTWirelessClient) -> list[str]:
-    """Associated lists the AmazonIds of the account."""
+    """List the AmazonIds of the account."""
     return [item["AmazonId"] for item in client.list_partner_accounts()["Sidewalk"]]
 
 
 def with_retries(make_iotwireless: Callable[..., IoTWirelessClient], attempts: int) -> Any:
-    """With_retries is a client that lets boto3 retry up to attempts in all."""
+    """Return a client that lets boto3 retry up to attempts in all."""
     return make_iotwireless(config=Config(retries={"total_max_attempts": attempts, "mode": "standard"}))
 
 

@@ -25,7 +25,7 @@ AMAZON_ID = "amzn1.account.AEXAMPLE"
 
 
 def associate(client: IoTWirelessClient, key: str = KEY) -> str:
-    """Associate links AMAZON_ID with key and returns the ARN."""
+    """Link AMAZON_ID with key and return the ARN."""
     sidewalk = {"AmazonId": AMAZON_ID, "AppServerPrivateKey": key}
     return client.associate_aws_account_with_partner_account(
         Sidewalk=sidewalk, ClientRequestToken="token-1", Tags=[{"Key": "team", "Value": "a"}]

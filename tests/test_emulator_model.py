@@ -57,7 +57,7 @@ PARAMS: dict[str, dict[str, Any]] = {
 
 
 def violations(shape: Any, value: Any, path: str = "") -> list[str]:
-    """Violations lists where a wire value strays from its shape: unknown or missing members, types."""
+    """List where a wire value strays from its shape: unknown or missing members, types."""
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):

@@ -24,14 +24,14 @@ SIDEWALK = "Sidewalk"
 
 
 def associate(client: IoTWirelessClient, amazon_id: str = AMAZON_ID, **kwargs: Any) -> str:
-    """Associate links amazon_id with KEY and returns the ARN."""
+    """Link amazon_id with KEY and return the ARN."""
     sidewalk = {"AmazonId": amazon_id, "AppServerPrivateKey": kwargs.pop("key", KEY)}
     answer = client.associate_aws_account_with_partner_account(Sidewalk=sidewalk, **kwargs)
     return answer["Arn"]
 
 
 def get(client: IoTWirelessClient, amazon_id: str = AMAZON_ID) -> dict[str, Any]:
-    """Get describes amazon_id."""
+    """Describe amazon_id."""
     return dict(client.get_partner_account(PartnerAccountId=amazon_id, PartnerType=SIDEWALK))
 
 
@@ -216,5 +216,5 @@ def test_account_linked_follows_the_sidewalk_side(emulator: Emulator, iotwireles
 
 
 def iotwireless_ids(client: IoTWirelessClient) -> list[str]:
-    """Iotwireless_ids lists the AmazonIds the client's account holds."""
+    """List the AmazonIds the client's account holds."""
     return [item["AmazonId"] for item in client.list_partner_accounts()["Sidewalk"]]

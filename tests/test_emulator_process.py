@@ -25,7 +25,7 @@ AMAZON_ID = "amzn1.account.AEXAMPLE"
 
 @contextlib.contextmanager
 def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Emulator_process runs the emulator alone and yields it with the URL of its first line."""
+    """Run the emulator alone and yield it with the URL of its first line."""
     command = [sys.executable, "-m", "tests.emulator", "--port", "0", *args]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
         try:
@@ -39,7 +39,7 @@ def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def stop(process: subprocess.Popen[str], signum: int) -> int:
-    """Stop sends signum and returns the exit code."""
+    """Send signum and return the exit code."""
     process.send_signal(signum)
     return process.wait(timeout=10)
 

@@ -19,7 +19,7 @@ TOKEN = "token-1"
 
 
 def associate(client: IoTWirelessClient, key: str = KEY, **kwargs: Any) -> dict[str, Any]:
-    """Associate links AMAZON_ID with key under TOKEN unless told otherwise."""
+    """Link AMAZON_ID with key under TOKEN unless told otherwise."""
     kwargs.setdefault("ClientRequestToken", TOKEN)
     sidewalk = {"AmazonId": AMAZON_ID, "AppServerPrivateKey": key}
     answer = client.associate_aws_account_with_partner_account(Sidewalk=sidewalk, **kwargs)
@@ -27,12 +27,12 @@ def associate(client: IoTWirelessClient, key: str = KEY, **kwargs: Any) -> dict[
 
 
 def disassociate(client: IoTWirelessClient) -> None:
-    """Disassociate removes AMAZON_ID's association."""
+    """Remove AMAZON_ID's association."""
     client.disassociate_aws_account_from_partner_account(PartnerAccountId=AMAZON_ID, PartnerType="Sidewalk")
 
 
 def associated(client: IoTWirelessClient) -> list[str]:
-    """Associated lists the AmazonIds of the account."""
+    """List the AmazonIds of the account."""
     return [item["AmazonId"] for item in client.list_partner_accounts()["Sidewalk"]]
 
 

@@ -29,7 +29,7 @@ TAG_CHANGES = [
 
 
 def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: Mapping[str, str]) -> None:
-    """Assert_only_changed_tags_sent checks that TagResource sent changed keys, UntagResource removed ones."""
+    """Check that TagResource sent changed keys, UntagResource removed ones."""
     for entry in log:
         if entry["operation"] == TAG:
             assert {t["Key"] for t in entry["body"]["Tags"]} == {k for k, v in new.items() if old.get(k) != v}

@@ -40,12 +40,12 @@ NEVER_CLEARS = [
 
 
 def burst_then(calls: list[str], n: int) -> list[str]:
-    """Burst_then is the log of calls whose first call was faulted n times before it was answered."""
+    """Return the log of calls whose first call was faulted n times before it was answered."""
     return [calls[0]] * n + calls
 
 
 def assert_bounded(emulator: Emulator, faults: int) -> None:
-    """Assert_bounded checks that the log holds exactly `faults` faults and no call over the budget."""
+    """Check that the log holds exactly `faults` faults and no call over the budget."""
     log = emulator.log
     assert sum(entry["faulted"] for entry in log) == faults
     assert all(count <= MAX_ATTEMPTS for _, count, _ in attempts(log))
@@ -283,7 +283,7 @@ def test_next_destroy_after_destroy_never_got_through_disassociates(
 
 
 def assert_converged_after_clearing(engine: Engine, emulator: Emulator, step: Callable[[], object]) -> None:
-    """Assert_converged_after_clearing clears the faults and runs the step again, which must succeed."""
+    """Clear the faults and run the step again, which must succeed."""
     faulted = [entry["operation"] for entry in emulator.log if entry["faulted"]]
     assert faulted, "the fault was never injected"
     assert all(count <= MAX_ATTEMPTS for _, count, _ in attempts(emulator.log))

@@ -56,7 +56,7 @@ def allowed(path: Path) -> set[str]:
 
 
 def run_lifecycle(engine: Engine, make_iotwireless: Any) -> None:
-    """Run_lifecycle drives every provider path: create, key and tag updates, refresh, adopt, delete."""
+    """Drive every provider path: create, key and tag updates, refresh, adopt, delete."""
     iotwireless = make_iotwireless(access_key=SETUP_ACCESS_KEY)
     first = partner_account(tags={"team": "iot"})
     engine.up([first])
@@ -73,7 +73,7 @@ def run_lifecycle(engine: Engine, make_iotwireless: Any) -> None:
 
 
 def resource_arn(entry: dict[str, Any]) -> str:
-    """Resource_arn is the ARN IAM evaluates for one logged request."""
+    """Return the ARN IAM evaluates for one logged request."""
     if entry["path"].startswith("/tags"):
         return str(entry["query"]["resourceArn"][0])
     amazon_id = entry["path"].rsplit("/", 1)[-1]
@@ -81,7 +81,7 @@ def resource_arn(entry: dict[str, Any]) -> str:
 
 
 def provider_log(emulator: Any) -> list[dict[str, Any]]:
-    """Provider_log is the part of the request log the provider made."""
+    """Return the part of the request log the provider made."""
     return [e for e in emulator.log if e["access_key"] == PROVIDER_ACCESS_KEY]
 
 

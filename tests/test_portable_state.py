@@ -21,13 +21,13 @@ PROVIDER_CLASS = ("providers.partner_account", "PartnerAccountProvider")
 
 
 def stored_blob(engine: Engine) -> bytes:
-    """Stored_blob is the pickled provider as the checkpoint keeps it, decoded."""
+    """Return the pickled provider as the checkpoint keeps it, decoded."""
     [state] = engine.resources.values()
     return base64.b64decode(wire.strip(state.outputs["__provider"]))
 
 
 def globals_of(blob: bytes) -> list[tuple[str, str]]:
-    """Globals_of lists every (module, name) a pickle imports when it is loaded."""
+    """List every (module, name) a pickle imports when it is loaded."""
     strings: list[str] = []
     found = []
     for opcode, argument, _ in pickletools.genops(blob):
@@ -42,7 +42,7 @@ def globals_of(blob: bytes) -> list[tuple[str, str]]:
 
 
 def deployed(engine: Engine, stack: Stack) -> None:
-    """Deployed creates the program's resource through this process's engine and saves the checkpoint."""
+    """Create the program's resource through this process's engine and save the checkpoint."""
     engine.config = dict(stack.config)
     amazon_id, tags = stack.config["sidewalk:amazonId"], stack.config["sidewalk:tags"]
     engine.up([partner_account("sidewalk", amazonId=amazon_id, tags=tags)], skip_preview=True)

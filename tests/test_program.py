@@ -12,7 +12,7 @@ STACK_OUTPUTS = {"partnerAccountArn", "amazonId", "fingerprint", "accountLinked"
 
 
 def sweep(stack: Stack, run: Any, *keys: str) -> None:
-    """Sweep asserts that no artefact of a run holds the key: state, outputs, errors, provider output."""
+    """Assert that no artefact of a run holds the key: state, outputs, errors, provider output."""
     result = (stack.directory / "result.json").read_text()
     for text in (stack.state_text(), result, run.provider_output, run.stderr):
         assert_no_key(text, *(keys or (KEY,)))

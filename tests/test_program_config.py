@@ -15,7 +15,7 @@ KEY_CONFIG = "sidewalk:appServerPrivateKey"
 
 
 def warnings_about_the_key(stderr: str) -> list[str]:
-    """Warnings_about_the_key are the lines of a run's diagnostics that name the key's config."""
+    """Return the lines of a run's diagnostics that name the key's config."""
     return [line for line in stderr.splitlines() if KEY_CONFIG in line]
 
 

@@ -18,7 +18,7 @@ WARNING = "is not one Amazon Sidewalk is served from (us-east-1)"
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Mocks echoes the inputs of every resource."""
+    """Echo the inputs of every resource."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
@@ -28,14 +28,14 @@ class Mocks(pulumi.runtime.Mocks):
 
 
 def preview_with(config: dict[str, str]) -> None:
-    """Preview_with resets Pulumi's runtime to a preview under mocks with this stack config."""
+    """Reset Pulumi's runtime to a preview under mocks with this stack config."""
     settings.ROOT.set(None)  # type: ignore[attr-defined]
     pulumi.runtime.set_all_config(config, [])
     pulumi.runtime.set_mocks(Mocks(), project="sidewalk-partner-account", stack="unit", preview=True)
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Warnings_of is what the program sent to the CLI's warning channel; the mocks log it."""
+    """Return what the program sent to the CLI's warning channel; the mocks log it."""
     return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 

@@ -23,7 +23,7 @@ CASES = [pytest.param(str.lower, id="lower-case"), pytest.param(str.upper, id="u
 
 
 def plaintext_paths(value: Any, keys: tuple[str, ...], path: str = "", secret: bool = False) -> Iterator[str]:
-    """Plaintext_paths names each place a key sits in a decrypted checkpoint, '!' marking it unprotected."""
+    """Name each place a key sits in a decrypted checkpoint, '!' marking it unprotected."""
     if isinstance(value, wire.Secret):
         yield from plaintext_paths(value.value, keys, path, secret=True)
     elif isinstance(value, dict):
@@ -37,7 +37,7 @@ def plaintext_paths(value: Any, keys: tuple[str, ...], path: str = "", secret: b
 
 
 def provider_blobs(state: Any) -> list[bytes]:
-    """Provider_blobs are the decoded pickled providers of a decrypted checkpoint."""
+    """Return the decoded pickled providers of a decrypted checkpoint."""
     blobs = []
     for resource in state:
         for props in (resource["inputs"], resource["outputs"]):
@@ -47,7 +47,7 @@ def provider_blobs(state: Any) -> list[bytes]:
 
 
 def assert_only_secret(decrypted: Any, *keys: str) -> int:
-    """Assert_only_secret checks a decrypted structure holds the keys only as the secret input or output.
+    """Check a decrypted structure holds the keys only as the secret input or output.
 
     It returns how many places hold a key, so that a caller can tell the search found them.
     """

@@ -38,7 +38,7 @@ IOT_ARN = f"arn:aws:iot:us-east-1:{ACCOUNT_ID}"
 
 @dataclass
 class Registered:
-    """Registered is one RegisterResource request as the engine would receive it, secrets marked."""
+    """One RegisterResource request as the engine would receive it, secrets marked."""
 
     type: str
     name: str
@@ -49,7 +49,7 @@ class Registered:
 
 
 class Recorder(mocks.MockMonitor):
-    """Recorder is the mock monitor, keeping every registration and every component's outputs."""
+    """The mock monitor, keeping every registration and every component's outputs."""
 
     def __init__(self) -> None:
         super().__init__(Mocks())
@@ -71,13 +71,13 @@ class Recorder(mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def one(self, type_: str, name: str | None = None) -> Registered:
-        """One is the only registration of a type (and name)."""
+        """Return the only registration of a type (and name)."""
         (found,) = [r for r in self.registered if r.type == type_ and name in (None, r.name)]
         return found
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Mocks answers each resource as its provider would: inputs echoed, computed outputs added."""
+    """Answer each resource as its provider would: inputs echoed, computed outputs added."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -119,7 +119,7 @@ def recorder() -> Iterator[Recorder]:
 
 
 def deploy(uplink: Republish | InvokeLambda, destination_name: str | None = None) -> None:
-    """Deploy builds one integration under the mocks and waits until every registration is done."""
+    """Build one integration under the mocks and wait until every registration is done."""
 
     @pulumi.runtime.test
     def program() -> None:
@@ -132,7 +132,7 @@ def deploy(uplink: Republish | InvokeLambda, destination_name: str | None = None
 
 
 def policy(registered: Registered, field: str = "assumeRolePolicy") -> dict[str, Any]:
-    """Policy parses a role's trust policy, or with field "inlinePolicies" its one inline policy."""
+    """Parse a role's trust policy, or with field "inlinePolicies" its one inline policy."""
     if field == "inlinePolicies":
         (inline,) = registered.inputs["inlinePolicies"]
         return dict(json.loads(inline["policy"]))
@@ -307,7 +307,7 @@ PROGRAM_CONFIG = {
 
 
 def run_program(recorder: Recorder, config: dict[str, str]) -> dict[str, Any]:
-    """Run_program runs __main__.py under the mocks and returns its stack outputs, resolved."""
+    """Run __main__.py under the mocks and return its stack outputs, resolved."""
     pulumi.runtime.set_all_config(config, ["sidewalk:appServerPrivateKey"])
     exports: dict[str, Any] = {}
 

@@ -12,7 +12,7 @@ from .server import Emulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Main serves until SIGINT or SIGTERM, after printing the base URL as the first line."""
+    """Serve until SIGINT or SIGTERM, after printing the base URL as the first line."""
     parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1; 0 picks one")
     parser.add_argument("--state", help="JSON file that keeps the state across restarts")

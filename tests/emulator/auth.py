@@ -30,14 +30,14 @@ _AUTHORIZATION = re.compile(
 
 @dataclass(frozen=True)
 class Identity:
-    """Identity is who signed a request and for which region."""
+    """Who signed a request and for which region."""
 
     access_key: str
     region: str
 
 
 def authenticate(request: Request, credentials: Mapping[str, str] | None) -> Identity:
-    """Authenticate reads the SigV4 Authorization header and, given credentials, checks it."""
+    """Read the SigV4 Authorization header and, given credentials, check it."""
     match = _AUTHORIZATION.fullmatch(request.headers.get("Authorization", "").strip())
     if match is None or match["service"] != service_model().signing_name:
         raise MissingAuthenticationTokenException()

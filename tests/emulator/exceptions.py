@@ -28,7 +28,7 @@ DESTINATION = "Destination"
 
 
 class IoTWirelessError(Exception):
-    """IoTWirelessError is an AWS error answer: a code, a message and an HTTP status."""
+    """An AWS error answer: a code, a message and an HTTP status."""
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class IoTWirelessError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
-        """Body returns the rest-json error document."""
+        """Return the rest-json error document."""
         body: dict[str, Any] = {"__type": self.code, "message": self.message}
         if self.resource_id is not None:
             body["ResourceId"] = self.resource_id
@@ -58,7 +58,7 @@ class IoTWirelessError(Exception):
         return body
 
     def to_response(self, request_id: str) -> Response:
-        """To_response serialises the error as AWS does for rest-json services."""
+        """Serialise the error as AWS does for rest-json services."""
         return Response(
             json.dumps(self.body()),
             status=self.status,
@@ -68,14 +68,14 @@ class IoTWirelessError(Exception):
 
 
 class ValidationException(IoTWirelessError):
-    """ValidationException refuses input that breaks a rule of the model."""
+    """Refuse input that breaks a rule of the model."""
 
     def __init__(self, message: str) -> None:
         super().__init__("ValidationException", message, 400)
 
     @classmethod
     def from_violations(cls, violations: list[tuple[str, str]]) -> ValidationException:
-        """From_violations phrases (member, rule) pairs as AWS does, never quoting a value."""
+        """Phrase (member, rule) pairs as AWS does, never quoting a value."""
         count = len(violations)
         details = "; ".join(
             f"Value at '{member}' failed to satisfy constraint: {rule}" for member, rule in violations
@@ -84,56 +84,56 @@ class ValidationException(IoTWirelessError):
 
 
 class AccessDeniedException(IoTWirelessError):
-    """AccessDeniedException refuses a call the caller may not make."""
+    """Refuse a call the caller may not make."""
 
     def __init__(self, message: str) -> None:
         super().__init__("AccessDeniedException", message, 403)
 
 
 class ResourceNotFoundException(IoTWirelessError):
-    """ResourceNotFoundException names a resource that does not exist."""
+    """Name a resource that does not exist."""
 
     def __init__(self, message: str, resource_id: str, resource_type: str = SIDEWALK_ACCOUNT) -> None:
         super().__init__("ResourceNotFoundException", message, 404, resource_id, resource_type)
 
 
 class ConflictException(IoTWirelessError):
-    """ConflictException refuses a change that clashes with the current state."""
+    """Refuse a change that clashes with the current state."""
 
     def __init__(self, message: str, resource_id: str, resource_type: str = SIDEWALK_ACCOUNT) -> None:
         super().__init__("ConflictException", message, 409, resource_id, resource_type)
 
 
 class ThrottlingException(IoTWirelessError):
-    """ThrottlingException asks the caller to slow down."""
+    """Ask the caller to slow down."""
 
     def __init__(self, message: str = "Rate exceeded") -> None:
         super().__init__("ThrottlingException", message, 429)
 
 
 class InternalServerException(IoTWirelessError):
-    """InternalServerException reports a failure on the service side."""
+    """Report a failure on the service side."""
 
     def __init__(self, message: str = "An internal error occurred") -> None:
         super().__init__("InternalServerException", message, 500)
 
 
 class TooManyTagsException(IoTWirelessError):
-    """TooManyTagsException refuses tags beyond the per-resource limit."""
+    """Refuse tags beyond the per-resource limit."""
 
     def __init__(self, message: str, resource_name: str) -> None:
         super().__init__("TooManyTagsException", message, 400, extra={"ResourceName": resource_name})
 
 
 class MissingAuthenticationTokenException(IoTWirelessError):
-    """MissingAuthenticationTokenException refuses a request without a SigV4 signature."""
+    """Refuse a request without a SigV4 signature."""
 
     def __init__(self, message: str = "Missing Authentication Token") -> None:
         super().__init__("MissingAuthenticationTokenException", message, 403)
 
 
 class InvalidSignatureException(IoTWirelessError):
-    """InvalidSignatureException refuses a request whose signature does not match."""
+    """Refuse a request whose signature does not match."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -145,7 +145,7 @@ class InvalidSignatureException(IoTWirelessError):
 
 
 class UnrecognizedClientException(IoTWirelessError):
-    """UnrecognizedClientException refuses a request signed with an unknown access key."""
+    """Refuse a request signed with an unknown access key."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -156,7 +156,7 @@ class UnrecognizedClientException(IoTWirelessError):
 
 
 class UnknownOperationException(IoTWirelessError):
-    """UnknownOperationException answers a method and path no operation is routed to."""
+    """Answer a method and path no operation is routed to."""
 
     def __init__(self, method: str, path: str) -> None:
         super().__init__("UnknownOperationException", f"No operation for {method} {path}", 404)

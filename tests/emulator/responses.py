@@ -23,7 +23,7 @@ REDACTED = "***"
 
 @dataclass(frozen=True)
 class Caller:
-    """Caller is the authenticated account and region a request acts in."""
+    """The authenticated account and region a request acts in."""
 
     access_key: str
     account: str
@@ -42,7 +42,7 @@ def dispatch(
     query: MultiDict[str, str],
     body: bytes,
 ) -> tuple[int, bytes]:
-    """Dispatch runs one operation and returns its HTTP status and JSON body."""
+    """Run one operation and return its HTTP status and JSON body."""
     backend.check_region(caller.region)
     operation = service_model().operation_model(operation_name)
     params = parse_input(operation, path_params, query, body)
@@ -60,7 +60,7 @@ def parse_input(
     query: MultiDict[str, str],
     body: bytes,
 ) -> dict[str, Any]:
-    """Parse_input gathers an operation's input members from path, query string and body."""
+    """Gather an operation's input members from path, query string and body."""
     document: Any = {}
     if body.strip():
         try:
@@ -86,7 +86,7 @@ def parse_input(
 
 
 def validate(shape: Shape | None, params: dict[str, Any]) -> None:
-    """Validate raises ValidationException listing every rule of the model the input breaks."""
+    """Raise ValidationException listing every rule of the model the input breaks."""
     violations: Violations = []
     if shape is not None:
         _check(shape, params, "", violations)
@@ -96,7 +96,7 @@ def validate(shape: Shape | None, params: dict[str, Any]) -> None:
 
 @functools.cache
 def sensitive_names() -> frozenset[str]:
-    """Sensitive_names are the wire names of input members the model marks sensitive."""
+    """Return the wire names of input members the model marks sensitive."""
     names: set[str] = set()
     seen: set[str] = set()
 
@@ -122,7 +122,7 @@ def sensitive_names() -> frozenset[str]:
 
 
 def redact(value: Any) -> Any:
-    """Redact replaces the value of every sensitive member, at any depth, with '***'."""
+    """Replace the value of every sensitive member, at any depth, with '***'."""
     if isinstance(value, dict):
         return {k: REDACTED if k in sensitive_names() else redact(v) for k, v in value.items()}
     if isinstance(value, list):

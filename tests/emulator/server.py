@@ -34,7 +34,7 @@ HOST = "127.0.0.1"
 
 
 class LogEntry(TypedDict):
-    """LogEntry records one API request, with every sensitive member redacted."""
+    """A record of one API request, with every sensitive member redacted."""
 
     operation: str | None
     method: str
@@ -49,7 +49,7 @@ class LogEntry(TypedDict):
 
 
 class EmulatorApp:
-    """EmulatorApp is the WSGI application: the IoT Wireless API plus the control endpoint."""
+    """The WSGI application: the IoT Wireless API plus the control endpoint."""
 
     def __init__(
         self,
@@ -75,12 +75,12 @@ class EmulatorApp:
 
     @property
     def log(self) -> list[LogEntry]:
-        """Log is a copy of the request log, oldest first."""
+        """Return a copy of the request log, oldest first."""
         with self._log_lock:
             return copy.deepcopy(self._log)
 
     def calls(self, include_faulted: bool = True) -> list[str]:
-        """Calls names the operation of each logged request that matched one, oldest first."""
+        """Name the operation of each logged request that matched one, oldest first."""
         return [
             entry["operation"]
             for entry in self.log
@@ -88,12 +88,12 @@ class EmulatorApp:
         ]
 
     def clear_log(self) -> None:
-        """Clear_log empties the request log."""
+        """Empty the request log."""
         with self._log_lock:
             self._log.clear()
 
     def reset(self) -> None:
-        """Reset restores state, settings, faults, latency and log to how they started."""
+        """Restore state, settings, faults, latency and log to how they started."""
         with self._log_lock:
             self._generation += 1
             self._log.clear()
@@ -205,7 +205,7 @@ class EmulatorApp:
 
 
 class Emulator:
-    """Emulator serves the IoT Wireless API on 127.0.0.1 from a background thread."""
+    """Serve the IoT Wireless API on 127.0.0.1 from a background thread."""
 
     def __init__(
         self,
@@ -225,30 +225,30 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """Url is the base URL to give boto3 as endpoint_url."""
+        """Return the base URL to give boto3 as endpoint_url."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return f"http://{HOST}:{self._server.port}"
 
     @property
     def log(self) -> list[LogEntry]:
-        """Log is a copy of the request log, oldest first."""
+        """Return a copy of the request log, oldest first."""
         return self.app.log
 
     def calls(self, include_faulted: bool = True) -> list[str]:
-        """Calls names the operation of each request that matched one, faulted ones included."""
+        """Name the operation of each request that matched one, faulted ones included."""
         return self.app.calls(include_faulted)
 
     def clear_log(self) -> None:
-        """Clear_log empties the request log."""
+        """Empty the request log."""
         self.app.clear_log()
 
     def reset(self) -> None:
-        """Reset restores state, settings, faults, latency and log to how they started."""
+        """Restore state, settings, faults, latency and log to how they started."""
         self.app.reset()
 
     def start(self) -> Emulator:
-        """Start binds the port and serves in a background thread; the port accepts at once."""
+        """Bind the port and serve in a background thread; the port accepts at once."""
         if self._server is not None:
             return self
         server = make_server(HOST, self._port, self.app, threaded=True, request_handler=_Handler)
@@ -261,7 +261,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        """Stop wakes waiting requests, stops serving and closes the listening socket."""
+        """Wake waiting requests, stop serving and close the listening socket."""
         if self._server is None or self._thread is None:
             return
         self.faults.wake()
@@ -283,7 +283,7 @@ class Emulator:
 
 
 class EmulatorClient:
-    """EmulatorClient drives a running emulator's control endpoint, e.g. from another process."""
+    """Drive a running emulator's control endpoint, e.g. from another process."""
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -291,11 +291,11 @@ class EmulatorClient:
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def log(self) -> list[LogEntry]:
-        """Log returns the request log."""
+        """Return the request log."""
         return cast(list[LogEntry], self.request("GET", "log"))
 
     def calls(self, include_faulted: bool = True) -> list[str]:
-        """Calls names the operation of each logged request that matched one."""
+        """Name the operation of each logged request that matched one."""
         return [
             entry["operation"]
             for entry in self.log()
@@ -303,51 +303,51 @@ class EmulatorClient:
         ]
 
     def clear_log(self) -> None:
-        """Clear_log empties the request log."""
+        """Empty the request log."""
         self.request("DELETE", "log")
 
     def fail_next(self, n: int, code: str = "ThrottlingException") -> None:
-        """Fail_next makes the next n API requests fail with code."""
+        """Make the next n API requests fail with code."""
         self.request("POST", "faults", {"fail_next": n, "code": code})
 
     def fail_fraction(self, fraction: float, seed: int = 0, code: str = "ThrottlingException") -> None:
-        """Fail_fraction fails a seeded random fraction of API requests with code."""
+        """Fail a seeded random fraction of API requests with code."""
         self.request("POST", "faults", {"fail_fraction": fraction, "seed": seed, "code": code})
 
     def set_latency(self, seconds: float) -> None:
-        """Set_latency delays every API request by seconds."""
+        """Delay every API request by seconds."""
         self.request("POST", "faults", {"latency": seconds})
 
     def fail_after_commit(self, operation: str, n: int = 1) -> None:
-        """Fail_after_commit applies the next n calls of operation, then answers 500."""
+        """Apply the next n calls of operation, then answer 500."""
         self.request("POST", "faults", {"fail_after_commit": operation, "n": n})
 
     def hang_after_commit(self, operation: str, seconds: float, n: int = 1) -> None:
-        """Hang_after_commit applies the next n calls of operation, then waits seconds."""
+        """Apply the next n calls of operation, then wait seconds."""
         self.request("POST", "faults", {"hang_after_commit": operation, "seconds": seconds, "n": n})
 
     def clear_faults(self) -> None:
-        """Clear_faults removes every fault and the latency."""
+        """Remove every fault and the latency."""
         self.request("DELETE", "faults")
 
     def reset(self) -> None:
-        """Reset restores state, settings, faults and log to how they started."""
+        """Restore state, settings, faults and log to how they started."""
         self.request("POST", "reset")
 
     def settings(self) -> dict[str, Any]:
-        """Settings returns the backend's settings."""
+        """Return the backend's settings."""
         return cast(dict[str, Any], self.request("GET", "settings"))
 
     def update_settings(self, **changes: Any) -> dict[str, Any]:
-        """Update_settings changes settings such as token_reuse_after_delete."""
+        """Change settings such as token_reuse_after_delete."""
         return cast(dict[str, Any], self.request("POST", "settings", changes))
 
     def state(self) -> dict[str, Any]:
-        """State returns every association with its tags, without keys."""
+        """Return every association with its tags, without keys."""
         return cast(dict[str, Any], self.request("GET", "state"))
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Request sends one JSON request to the control endpoint and returns its answer."""
+        """Send one JSON request to the control endpoint and return its answer."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             f"{self.url}{CONTROL_PREFIX}{path}",

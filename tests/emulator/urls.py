@@ -33,7 +33,7 @@ OPERATIONS = (
 
 @functools.cache
 def service_model() -> ServiceModel:
-    """Service_model loads botocore's IoT Wireless model once per process."""
+    """Load botocore's IoT Wireless model once per process."""
     return botocore.session.get_session().get_service_model("iotwireless")
 
 
@@ -46,7 +46,7 @@ def _rule_path(request_uri: str) -> str:
 
 @functools.cache
 def url_map() -> Map:
-    """Url_map routes each operation's HTTP method and URI template to its name."""
+    """Route each operation's HTTP method and URI template to its name."""
     rules = []
     for name in OPERATIONS:
         http = service_model().operation_model(name).http
@@ -56,7 +56,7 @@ def url_map() -> Map:
 
 
 def request_target(request: Request) -> str:
-    """Request_target is the path and query string exactly as the client sent them."""
+    """Return the path and query string exactly as the client sent them."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if raw and raw.startswith("/"):
         return str(raw)
@@ -65,7 +65,7 @@ def request_target(request: Request) -> str:
 
 
 def match(request: Request) -> tuple[str | None, dict[str, str]]:
-    """Match names the operation a request is for and decodes its path parameters."""
+    """Name the operation a request is for and decode its path parameters."""
     # Matching the still-encoded path keeps an encoded "/" inside one parameter.
     path = request_target(request).split("?", 1)[0]
     try:
