@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import urlsplit
 
 # boto3 and botocore are imported where first needed, not here: a preview makes no API call, and
 # importing them would add about 0.1 s to the first Check of every provider process (make bench).
@@ -25,10 +26,12 @@ else:
 __all__ = [
     "ACCESS_DENIED",
     "CONFLICT",
+    "CONNECT_TIMEOUT_SECONDS",
     "DEFAULT_REGION",
     "MAX_ATTEMPTS",
     "NOT_FOUND",
     "PARTNER_TYPE",
+    "READ_TIMEOUT_SECONDS",
     "SIDEWALK_ACCOUNT",
     "SIDEWALK_REGIONS",
     "PartnerAccountError",
@@ -38,6 +41,7 @@ __all__ = [
     "is_region_name",
     "shape_rules",
     "translated",
+    "use_profile",
 ]
 
 PARTNER_TYPE: Final[Literal["Sidewalk"]] = "Sidewalk"
@@ -46,6 +50,14 @@ DEFAULT_REGION = "us-east-1"
 SIDEWALK_REGIONS = frozenset({DEFAULT_REGION})
 # Attempts in all, first included, in botocore's standard retry mode (backoff with jitter).
 MAX_ATTEMPTS = 5
+# A dead endpoint must fail within 30 s in all: boto3's defaults (60 s to connect, 60 s to read)
+# would hold `pulumi up` for minutes. At worst every attempt spends both timeouts, and standard mode
+# waits at most 0.05 * 2**i s after a timed-out attempt i + 1 (the 1 s scale is for throttling
+# only), 0.75 s in all: 5 * (1 + 4) + 0.75 = 25.75 s, leaving the CLI its few seconds of start-up.
+# IoT Wireless answers in well under a second, so 4 s still lets a slow answer through; 1 s bounds
+# each step of a connection (TCP, then TLS), a round trip or two even from far away.
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 4.0
 
 ACCESS_DENIED = "AccessDeniedException"
 CONFLICT = "ConflictException"
@@ -63,8 +75,11 @@ _BAD_CREDENTIALS = frozenset(
 )
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{64,}")
 
-_clients: dict[str, tuple[boto3.session.Session, IoTWirelessClient]] = {}
+_clients: dict[tuple[str | None, str], tuple[boto3.session.Session, IoTWirelessClient]] = {}
 _clients_lock = threading.Lock()
+# The stack's `aws:profile`, as pulumi-aws reads it; None leaves boto3 to AWS_PROFILE and the rest
+# of its credential chain. A provider process serves one stack, so one profile holds for all of it.
+_profile: str | None = None
 _region_patterns: list[re.Pattern[str]] = []
 # The partitions' patterns use \w and \d, which match any Unicode letter or digit and "_"; boto3
 # only takes a region that is also an ASCII host label.
@@ -105,14 +120,20 @@ class PartnerAccountError(Exception):
         self.code = code
 
 
+def use_profile(profile: str | None) -> None:
+    """Make the clients of this process use the named AWS profile (None: boto3's default chain)."""
+    global _profile
+    _profile = profile or None
+
+
 def client(region: str) -> IoTWirelessClient:
-    """Client returns this process's IoT Wireless client for a region, creating it once."""
+    """Return this process's IoT Wireless client for a region and the profile in use, creating it once."""
     return _session_and_client(region)[1]
 
 
 def _session_and_client(region: str) -> tuple[boto3.session.Session, IoTWirelessClient]:
     with _clients_lock:
-        entry = _clients.get(region)
+        entry = _clients.get((_profile, region))
         if entry is None:
             import boto3
             import botocore.session
@@ -121,9 +142,9 @@ def _session_and_client(region: str) -> tuple[boto3.session.Session, IoTWireless
             # share the process's data loader, so that the model Check read is not read again.
             core = botocore.session.Session()
             core.register_component("data_loader", _loader())
-            session = boto3.session.Session(botocore_session=core, region_name=region)
+            session = boto3.session.Session(botocore_session=core, region_name=region, profile_name=_profile)
             entry = (session, session.client("iotwireless", config=_client_config()))
-            _clients[region] = entry
+            _clients[_profile, region] = entry
         return entry
 
 
@@ -132,8 +153,8 @@ def _client_config() -> Config:
 
     return Config(
         retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-        connect_timeout=10,
-        read_timeout=30,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
         user_agent_extra="pulumi-iotwireless-sidewalk",
     )
 
@@ -222,9 +243,24 @@ def _client_error_sentence(
 def _botocore_error_sentence(
     operation: str, resource_id: str, region: str, kind: ResourceKind, err: BotoCoreError
 ) -> str:
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
+    from botocore.exceptions import (
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ReadTimeoutError,
+    )
 
     what = f"{operation} failed{_subject(resource_id, kind)} in {region}"
+    if isinstance(err, ConnectTimeoutError | ReadTimeoutError):
+        # The origin only: the path and query name the resource, already said, and nothing else.
+        url = urlsplit(str(err.kwargs.get("endpoint_url", "")))
+        endpoint = f" {url.scheme}://{url.netloc}" if url.netloc else ""
+        return (
+            f"{what}: the endpoint{endpoint} did not answer in time ({MAX_ATTEMPTS} attempts, each "
+            f"allowed {CONNECT_TIMEOUT_SECONDS:g} s to connect and {READ_TIMEOUT_SECONDS:g} s to answer); "
+            "check the network and any AWS_ENDPOINT_URL setting, then run the command again."
+        )
     if isinstance(err, NoCredentialsError):
         return (
             f"{what}: no AWS credentials were found; set AWS_PROFILE, run `aws sso login`, "
@@ -248,7 +284,7 @@ def _subject(resource_id: str, kind: ResourceKind) -> str:
 def _credentials_description(region: str) -> str:
     session, _ = _session_and_client(region)
     credentials = session.get_credentials()
-    profile = os.environ.get("AWS_PROFILE") or session.profile_name
+    profile = _profile or os.environ.get("AWS_PROFILE") or session.profile_name
     access_key = credentials.access_key if credentials is not None else "none"
     method = credentials.method if credentials is not None else "none"
     return f"(access key {access_key} from {method}, profile {profile}) in {region}"

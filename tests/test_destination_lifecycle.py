@@ -168,12 +168,65 @@ def test_destroy_deletes(engine: Engine, emulator: Any, iotwireless: Any) -> Non
         iotwireless.get_destination(Name="uplinks")
 
 
-def test_delete_of_a_destination_already_gone_succeeds(engine: Engine, iotwireless: Any) -> None:
-    """Destroy counts a destination deleted outside Pulumi as deleted."""
+def test_delete_of_a_destination_already_gone_succeeds(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """Destroy counts a destination deleted outside Pulumi as deleted: AWS answered not found."""
     engine.up([destination()])
     iotwireless.delete_destination(Name="uplinks")
+    emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
+    assert [(e["operation"], e["status"]) for e in emulator.log] == [(DELETE, 404)]
     assert engine.resources == {}
+
+
+def test_delete_of_a_destination_still_in_use_fails_and_keeps_it(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """Destroy of a destination devices send to fails in one sentence; once they leave, it deletes."""
+    reg = destination()
+    engine.up([reg])
+    emulator.backend.use_destination("123456789012", "us-east-1", "uplinks")
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.destroy()
+    assert exc.value.op == "delete"
+    assert exc.value.message.strip().splitlines()[-1] == (
+        "providers._aws.PartnerAccountError: DeleteDestination failed for destination 'uplinks' in us-east-1 "
+        "(ConflictException: Destination uplinks is used by wireless devices and cannot be deleted): "
+        "wireless devices still send to this destination: give them another destination first."
+    )
+    assert emulator.calls() == [DELETE]
+    assert reg.urn in engine.resources
+    assert iotwireless.get_destination(Name="uplinks")["Arn"] == ARN
+    emulator.backend.use_destination("123456789012", "us-east-1", "uplinks", in_use=False)
+    assert [s.op for s in engine.destroy()] == ["delete"]
+    with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
+        iotwireless.get_destination(Name="uplinks")
+
+
+def test_delete_refused_by_aws_fails_and_keeps_the_destination(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """Destroy refused with AccessDeniedException fails naming the action to grant; state keeps it."""
+    reg = destination()
+    engine.up([reg])
+    # The emulator refuses every call in a region it does not serve, as AWS answers a missing grant.
+    emulator.backend.update_settings(sidewalk_regions={"us-west-2"})
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.destroy()
+    assert exc.value.op == "delete"
+    last_line = exc.value.message.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "providers._aws.PartnerAccountError: DeleteDestination failed for destination 'uplinks' in us-east-1 "
+        "(AccessDeniedException: "
+    )
+    assert last_line.endswith("grant iotwireless:DeleteDestination to the credentials in use.")
+    assert emulator.calls() == [DELETE]
+    assert reg.urn in engine.resources
+    emulator.backend.update_settings(sidewalk_regions={"us-east-1"})
+    assert iotwireless.get_destination(Name="uplinks")["Arn"] == ARN
 
 
 def test_name_taken_fails_with_one_sentence(engine: Engine, iotwireless: Any) -> None:

@@ -97,6 +97,25 @@ def test_duplicate_name_conflicts(iotwireless: IoTWirelessClient) -> None:
     assert iotwireless.get_destination(Name=NAME)["Expression"] == "sidewalk_rule"
 
 
+def test_delete_of_a_destination_in_use_conflicts_until_devices_leave(
+    emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """DeleteDestination of a destination devices send to raises ConflictException naming it, and keeps it."""
+    create(iotwireless)
+    emulator.backend.use_destination("123456789012", "us-east-1", NAME)
+    with pytest.raises(iotwireless.exceptions.ConflictException) as exc:
+        iotwireless.delete_destination(Name=NAME)
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert exc.value.response["ResourceId"] == NAME
+    assert exc.value.response["ResourceType"] == "Destination"
+    assert "used by wireless devices" in exc.value.response["Error"]["Message"]
+    assert iotwireless.get_destination(Name=NAME)["Name"] == NAME
+    emulator.backend.use_destination("123456789012", "us-east-1", NAME, in_use=False)
+    iotwireless.delete_destination(Name=NAME)
+    with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
+        iotwireless.get_destination(Name=NAME)
+
+
 @pytest.mark.parametrize(
     ("operation", "params"),
     [

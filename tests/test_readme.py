@@ -23,10 +23,12 @@ import pytest
 import yaml
 from botocore.exceptions import (
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
     ProfileNotFound,
+    ReadTimeoutError,
 )
 
 from components.partner_account import PartnerAccount
@@ -271,6 +273,8 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         NoCredentialsError(),
         NoRegionError(),
         EndpointConnectionError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com"),
+        ReadTimeoutError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com/partner-accounts"),
+        ConnectTimeoutError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com/partner-accounts"),
         ProfileNotFound(profile="iot-admin"),
     ]
     for code in sorted(codes):

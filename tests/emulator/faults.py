@@ -26,7 +26,7 @@ class _AfterCommit:
 
 
 class FaultInjector:
-    """FaultInjector decides, thread-safely, which requests fail, wait or break after commit."""
+    """Decide, thread-safely, which requests fail, wait or break after commit."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self._lock = threading.Lock()
@@ -42,7 +42,7 @@ class FaultInjector:
         self.set_latency(latency)
 
     def fail_next(self, n: int, code: str = "ThrottlingException") -> None:
-        """Fail_next makes the next n API requests fail with code."""
+        """Make the next n API requests fail with code."""
         _check_code(code)
         if n < 0:
             raise ValueError("n must be at least 0")
@@ -50,7 +50,7 @@ class FaultInjector:
             self._fail_next, self._fail_next_code = n, code
 
     def fail_fraction(self, fraction: float, seed: int = 0, code: str = "ThrottlingException") -> None:
-        """Fail_fraction fails each API request with probability fraction, reproducibly per seed."""
+        """Fail each API request with probability fraction, reproducibly per seed."""
         _check_code(code)
         if not 0.0 <= fraction <= 1.0:
             raise ValueError("fraction must be between 0 and 1")
@@ -59,24 +59,24 @@ class FaultInjector:
             self._random = random.Random(seed)
 
     def set_latency(self, seconds: float) -> None:
-        """Set_latency delays every API request by seconds."""
+        """Delay every API request by seconds."""
         if seconds < 0:
             raise ValueError("latency must be at least 0 seconds")
         with self._lock:
             self._latency = seconds
 
     def fail_after_commit(self, operation: str, n: int = 1) -> None:
-        """Fail_after_commit applies the next n successful operation calls, then answers 500."""
+        """Apply the next n successful operation calls, then answer 500."""
         self._arm(_AfterCommit(_check_operation(operation), n, None))
 
     def hang_after_commit(self, operation: str, seconds: float, n: int = 1) -> None:
-        """Hang_after_commit applies the next n successful operation calls, then waits seconds."""
+        """Apply the next n successful operation calls, then wait seconds."""
         if seconds < 0:
             raise ValueError("seconds must be at least 0")
         self._arm(_AfterCommit(_check_operation(operation), n, seconds))
 
     def clear(self) -> None:
-        """Clear removes every fault, sets latency to 0 and wakes requests still waiting."""
+        """Remove every fault, set latency to 0 and wake requests still waiting."""
         with self._lock:
             self._fail_next = 0
             self._fraction = 0.0
@@ -85,13 +85,13 @@ class FaultInjector:
         self.wake()
 
     def wake(self) -> None:
-        """Wake ends every wait in progress (latency or hang) at once."""
+        """End every wait in progress (latency or hang) at once."""
         with self._lock:
             wake, self._wake = self._wake, threading.Event()
         wake.set()
 
     def before(self) -> IoTWirelessError | None:
-        """Before waits the latency and returns the error to answer instead, if any."""
+        """Wait the latency and return the error to answer instead, if any."""
         with self._lock:
             latency, wake = self._latency, self._wake
             code = None
@@ -105,7 +105,7 @@ class FaultInjector:
         return FAULT_CODES[code]() if code is not None else None
 
     def after_commit(self, operation: str) -> tuple[bool, IoTWirelessError | None]:
-        """After_commit applies an armed after-commit fault: (faulted, error to answer)."""
+        """Apply an armed after-commit fault: (faulted, error to answer)."""
         with self._lock:
             fault = next((f for f in self._after_commit if f.operation == operation), None)
             if fault is None:

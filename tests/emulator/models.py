@@ -89,6 +89,8 @@ class Destination:
     expression_type: str
     role_arn: str
     description: str | None = None
+    # Whether wireless devices send to it; AWS then refuses to delete it.
+    in_use: bool = False
 
     @property
     def arn(self) -> str:
@@ -296,10 +298,20 @@ class IoTWirelessBackend:
                 setattr(destination, field_name, value)
             self._save()
 
+    def use_destination(self, account: str, region: str, name: str, in_use: bool = True) -> None:
+        """Play wireless devices that start (or stop) sending their uplinks to a destination."""
+        with self._lock:
+            self._find_destination(account, region, name).in_use = in_use
+            self._save()
+
     def delete_destination(self, account: str, region: str, name: str) -> None:
-        """Delete_destination removes a destination and its tags."""
+        """Remove a destination and its tags, unless wireless devices still send to it."""
         with self._lock:
             destination = self._find_destination(account, region, name)
+            if destination.in_use:
+                raise ConflictException(
+                    f"Destination {name} is used by wireless devices and cannot be deleted", name, DESTINATION
+                )
             del self._destinations[(account, region, name)]
             self._tags.pop(destination.arn, None)
             self._save()
