@@ -88,7 +88,7 @@ _REGION_LABEL = re.compile(r"[a-z0-9-]{1,63}")
 
 @dataclass(frozen=True)
 class ResourceKind:
-    """ResourceKind is what the error sentences say about one kind of resource."""
+    """What the error sentences say about one kind of resource."""
 
     noun: str
     """What names one resource of the kind before its id, e.g. "Sidewalk account"."""
@@ -113,7 +113,7 @@ SIDEWALK_ACCOUNT = ResourceKind(
 
 
 class PartnerAccountError(Exception):
-    """PartnerAccountError is a failure told in one sentence a person can act on."""
+    """A failure told in one sentence a person can act on."""
 
     def __init__(self, sentence: str, code: str = "") -> None:
         super().__init__(sentence)
@@ -160,7 +160,7 @@ def _client_config() -> Config:
 
 
 def is_region_name(value: str) -> bool:
-    """Is_region_name tells whether a string has the form of a region of any AWS partition."""
+    """Tell whether a string has the form of a region of any AWS partition."""
     if not _region_patterns:
         partitions = _loader().load_data("partitions")["partitions"]
         # One extend of a finished list: another worker thread never sees it half filled.
@@ -169,7 +169,7 @@ def is_region_name(value: str) -> bool:
 
 
 def shape_rules(shape: str) -> Mapping[str, Any]:
-    """Shape_rules returns the constraints (min, max, pattern, enum) botocore's model puts on a shape."""
+    """Return the constraints (min, max, pattern, enum) botocore's model puts on a shape."""
     rules: Mapping[str, Any] = _model_shapes()[shape]
     return rules
 
@@ -191,7 +191,7 @@ def _loader() -> Loader:
 
 
 def error_code(err: ClientError) -> str:
-    """Error_code returns the AWS error code of a ClientError."""
+    """Return the AWS error code of a ClientError."""
     return str(err.response.get("Error", {}).get("Code", ""))
 
 
@@ -199,7 +199,7 @@ def error_code(err: ClientError) -> str:
 def translated(
     operation: str, resource_id: str, region: str, kind: ResourceKind = SIDEWALK_ACCOUNT
 ) -> Iterator[None]:
-    """Translated turns any boto3 failure inside the block into a PartnerAccountError."""
+    """Turn any boto3 failure inside the block into a PartnerAccountError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

@@ -74,7 +74,7 @@ _UPDATABLE = (EXPRESSION, EXPRESSION_TYPE, ROLE_ARN, DESCRIPTION)
 
 
 def _string_failure(prop: str, value: Any) -> CheckFailure | None:
-    """String_failure applies the model's rules for one string input, or None when it keeps them."""
+    """Apply the model's rules for one string input, or return None when it keeps them."""
     rules = _aws.shape_rules(_SHAPES[prop])
     if not isinstance(value, str):
         return CheckFailure(prop, f"{prop} must be a string")
@@ -96,10 +96,10 @@ def _public(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DestinationProvider(_regional.RegionalProvider):
-    """DestinationProvider runs each lifecycle step of a Destination through boto3."""
+    """A provider that runs each lifecycle step of a Destination through boto3."""
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
-        """Check_failures applies every rule to known input values; never raises."""
+        """Apply every rule to known input values; never raise."""
         failures = [
             CheckFailure(
                 name, f"{name!r} is not an input of Destination (the inputs are {', '.join(INPUTS)})"
@@ -120,18 +120,18 @@ class DestinationProvider(_regional.RegionalProvider):
         return failures
 
     def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        """Fill_defaults sets the description, after the region and tags every resource gets."""
+        """Set the description, after the region and tags every resource gets."""
         # GetDestination reads an absent description back as none: "" keeps the diff quiet.
         inputs.setdefault(DESCRIPTION, "")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Diff compares old outputs with new inputs offline: name and region replace, the rest update."""
+        """Compare old outputs with new inputs offline: name and region replace, the rest update."""
         replaces = [k for k in _REPLACING if isinstance(news.get(k), Unknown) or olds.get(k) != news.get(k)]
         changed = any(olds.get(k) != news.get(k) for k in (*_UPDATABLE, TAGS))
         return DiffResult(changes=bool(replaces) or changed, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Create is one CreateDestination, tags inline; its answer holds the ARN, so no read follows."""
+        """Call CreateDestination once, tags inline; its answer holds the ARN, so no read follows."""
         name, region = props[NAME], props[REGION]
         with _aws.translated("CreateDestination", name, region, DESTINATION):
             response = _aws.client(region).create_destination(
@@ -145,7 +145,7 @@ class DestinationProvider(_regional.RegionalProvider):
         return CreateResult(name, {**_public(props), ARN: response["Arn"]})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Read refreshes the destination and its tags from AWS; an empty id says it is gone."""
+        """Refresh the destination and its tags from AWS; an empty id says it is gone."""
         region = self.region_of(props)
         client = _aws.client(region)
         with _aws.translated("GetDestination", id_, region, DESTINATION):
@@ -167,7 +167,7 @@ class DestinationProvider(_regional.RegionalProvider):
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Update makes only the calls the diff needs: one UpdateDestination, then the changed tags."""
+        """Make only the calls the diff needs: one UpdateDestination, then the changed tags."""
         region = news[REGION]
         if any(olds.get(k) != news.get(k) for k in _UPDATABLE):
             with _aws.translated("UpdateDestination", id_, region, DESTINATION):
@@ -182,7 +182,7 @@ class DestinationProvider(_regional.RegionalProvider):
         return UpdateResult({**_public(olds), **_public(news)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete removes the destination; one already gone counts as deleted."""
+        """Remove the destination; one already gone counts as deleted."""
         region = self.region_of(props)
         client = _aws.client(region)
         with (

@@ -112,7 +112,7 @@ json_values = st.recursive(
 
 
 def wild(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Wild is a strategy's values, any JSON value, or a value unknown during preview."""
+    """Widen a strategy to its values, any JSON value, or a value unknown during preview."""
     # Scalars on their own: st.recursive rarely draws a bare scalar at the top.
     return st.one_of(strategy, scalars, json_values, st.builds(Unknown))
 
@@ -160,7 +160,7 @@ wild_inputs = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def client_for(emulator_server: Emulator) -> Iterator[Callable[[str], IoTWirelessClient]]:
-    """Client_for is a boto3 client per region, with boto3's own parameter validation on."""
+    """Provide a boto3 client per region, with boto3's own parameter validation on."""
     clients: dict[str, IoTWirelessClient] = {}
 
     def client(region: str) -> IoTWirelessClient:
@@ -187,7 +187,7 @@ def provider_server(emulator_server: Emulator) -> Iterator[ProviderProcess]:
 
 
 def checked(news: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Checked runs the provider's check as a new resource: (checked inputs, (property, reason) pairs)."""
+    """Run the provider's check as a new resource: (checked inputs, (property, reason) pairs)."""
     result = PartnerAccountProvider().check({}, dict(news))
     return result.inputs, [(f.property, f.reason) for f in result.failures or []]
 

@@ -22,7 +22,7 @@ ARN = "arn:aws:iotwireless:us-east-1:123456789012:Destination/uplinks"
 
 
 def outputs_of(engine: Engine, reg: Registration) -> dict[str, Any]:
-    """Outputs_of is a resource's outputs in the checkpoint."""
+    """Return a resource's outputs in the checkpoint."""
     return engine.resources[reg.urn].outputs
 
 

@@ -22,7 +22,7 @@ ARN = f"arn:aws:iotwireless:us-east-1:123456789012:Destination/{NAME}"
 
 
 def create(client: IoTWirelessClient, name: str = NAME, **kwargs: Any) -> str:
-    """Create makes a RuleName destination and returns its ARN."""
+    """Make a RuleName destination and return its ARN."""
     params = {"Expression": "sidewalk_rule", "ExpressionType": "RuleName", "RoleArn": ROLE_ARN, **kwargs}
     return client.create_destination(Name=name, **params)["Arn"]
 

@@ -20,12 +20,12 @@ from tests.support import (
 
 
 def outputs_of(engine: Engine, reg: Registration) -> dict[str, Any]:
-    """Outputs_of is a resource's outputs in the checkpoint, secret marks kept."""
+    """Return a resource's outputs in the checkpoint, secret marks kept."""
     return engine.resources[reg.urn].outputs
 
 
 def sweep(engine: Engine, *keys: str) -> None:
-    """Sweep asserts that no artefact of the run holds the key in plaintext."""
+    """Assert that no artefact of the run holds the key in plaintext."""
     checkpoint = json.dumps(wire.to_checkpoint({k: vars(v) for k, v in engine.resources.items()}, "x"))
     for text in (checkpoint, engine.provider.output(), "\n".join(engine.errors)):
         assert_no_key(text, *(keys or (KEY,)))

@@ -81,7 +81,7 @@ class PulumiProject:
         )
 
     def run(self, *args: str, check: bool = True, stdin: str | None = None) -> CliRun:
-        """Run `pulumi ARGS` in the project folder, without colour or prompts."""
+        """Invoke `pulumi ARGS` in the project folder, without colour or prompts."""
         argv = ["pulumi", *args, "--non-interactive", "--color", "never"]
         process = subprocess.run(
             argv,

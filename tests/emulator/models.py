@@ -37,7 +37,7 @@ FINGERPRINT_SALT = b"iotwireless-emulator-fingerprint"
 
 @dataclass
 class Settings:
-    """Settings are the emulator's behaviour switches that tests may change."""
+    """The emulator's behaviour switches that tests may change."""
 
     token_reuse_after_delete: TokenReuse = "associate"
     accounts: dict[str, str] = field(default_factory=dict)
@@ -45,7 +45,7 @@ class Settings:
     sidewalk_regions: set[str] = field(default_factory=lambda: {"us-east-1"})
 
     def to_json(self) -> dict[str, Any]:
-        """To_json renders the settings as plain JSON data."""
+        """Render the settings as plain JSON data."""
         data = asdict(self)
         data["sidewalk_regions"] = sorted(self.sidewalk_regions)
         return data
@@ -53,7 +53,7 @@ class Settings:
 
 @dataclass
 class Association:
-    """Association links one Sidewalk account (AmazonId) to one AWS account and region."""
+    """A link from one Sidewalk account (AmazonId) to one AWS account and region."""
 
     account: str
     region: str
@@ -64,23 +64,23 @@ class Association:
 
     @property
     def arn(self) -> str:
-        """Arn is the association's ARN in the documented format."""
+        """The association's ARN in the documented format."""
         return f"arn:aws:iotwireless:{self.region}:{self.account}:SidewalkAccount/{self.amazon_id}"
 
     @property
     def fingerprint(self) -> str:
-        """Fingerprint is 64 hex digits that change whenever the key changes."""
+        """Return 64 hex digits that change whenever the key changes."""
         key = self.app_server_private_key.lower().encode()
         return hmac.new(FINGERPRINT_SALT, key, hashlib.sha256).hexdigest()
 
     def summary(self) -> dict[str, Any]:
-        """Summary is the SidewalkAccountInfoWithFingerprint of the association."""
+        """Return the SidewalkAccountInfoWithFingerprint of the association."""
         return {"AmazonId": self.amazon_id, "Fingerprint": self.fingerprint, "Arn": self.arn}
 
 
 @dataclass
 class Destination:
-    """Destination routes the uplinks of wireless devices to an AWS IoT rule or MQTT topic."""
+    """A route from the uplinks of wireless devices to an AWS IoT rule or MQTT topic."""
 
     account: str
     region: str
@@ -94,11 +94,11 @@ class Destination:
 
     @property
     def arn(self) -> str:
-        """Arn is the destination's ARN in the format AWS answers."""
+        """The destination's ARN in the format AWS answers."""
         return f"arn:aws:iotwireless:{self.region}:{self.account}:Destination/{self.name}"
 
     def describe(self) -> dict[str, Any]:
-        """Describe is the GetDestination answer for the destination."""
+        """Return the GetDestination answer for the destination."""
         answer = {
             "Arn": self.arn,
             "Name": self.name,
@@ -111,7 +111,7 @@ class Destination:
 
 @dataclass
 class TokenRecord:
-    """TokenRecord remembers what an Associate with a ClientRequestToken asked and answered."""
+    """A remembered Associate with a ClientRequestToken: what it asked and answered."""
 
     request: dict[str, Any]
     result: dict[str, Any]
@@ -119,7 +119,7 @@ class TokenRecord:
 
 
 class IoTWirelessBackend:
-    """IoTWirelessBackend holds the emulated state and raises the errors AWS would."""
+    """A backend that holds the emulated state and raises the errors AWS would."""
 
     def __init__(self, settings: Settings | None = None, state_file: str | Path | None = None):
         self._initial_settings = copy.deepcopy(settings or Settings())
@@ -138,7 +138,7 @@ class IoTWirelessBackend:
     # Settings and identity.
 
     def update_settings(self, **changes: Any) -> Settings:
-        """Update_settings changes named settings, refusing unknown names and values."""
+        """Change named settings, refusing unknown names and values."""
         with self._lock:
             for name, value in changes.items():
                 if name not in Settings.__dataclass_fields__:
@@ -151,12 +151,12 @@ class IoTWirelessBackend:
             return copy.deepcopy(self.settings)
 
     def account_for(self, access_key: str) -> str:
-        """Account_for maps a request's access key id to its AWS account id."""
+        """Map a request's access key id to its AWS account id."""
         with self._lock:
             return self.settings.accounts.get(access_key, self.settings.default_account)
 
     def check_region(self, region: str) -> None:
-        """Check_region refuses calls in regions where Sidewalk is not served."""
+        """Refuse calls in regions where Sidewalk is not served."""
         with self._lock:
             if region not in self.settings.sidewalk_regions:
                 raise AccessDeniedException(
@@ -175,7 +175,7 @@ class IoTWirelessBackend:
         client_request_token: str | None,
         tags: dict[str, str],
     ) -> dict[str, Any]:
-        """Associate links a Sidewalk account, honouring the ClientRequestToken."""
+        """Link a Sidewalk account, honouring the ClientRequestToken."""
         # The model leaves both optional, but AWS cannot associate without either.
         if not amazon_id:
             raise ValidationException.from_violations([("Sidewalk.AmazonId", "Member must not be null")])
@@ -221,7 +221,7 @@ class IoTWirelessBackend:
             return copy.deepcopy(result)
 
     def get_partner_account(self, account: str, region: str, amazon_id: str) -> dict[str, Any]:
-        """Get_partner_account describes one association."""
+        """Describe one association."""
         with self._lock:
             association = self._find(account, region, amazon_id)
             return {"Sidewalk": association.summary(), "AccountLinked": association.account_linked}
@@ -229,7 +229,7 @@ class IoTWirelessBackend:
     def update_partner_account(
         self, account: str, region: str, amazon_id: str, app_server_private_key: str | None
     ) -> None:
-        """Update_partner_account replaces the application server's private key."""
+        """Replace the application server's private key."""
         with self._lock:
             association = self._find(account, region, amazon_id)
             if app_server_private_key is not None:
@@ -237,7 +237,7 @@ class IoTWirelessBackend:
                 self._save()
 
     def disassociate(self, account: str, region: str, amazon_id: str) -> None:
-        """Disassociate removes an association and its tags."""
+        """Remove an association and its tags."""
         with self._lock:
             association = self._find(account, region, amazon_id)
             del self._associations[(account, region, amazon_id)]
@@ -247,7 +247,7 @@ class IoTWirelessBackend:
     def list_partner_accounts(
         self, account: str, region: str, max_results: int | None, next_token: str | None
     ) -> dict[str, Any]:
-        """List_partner_accounts pages through the associations ordered by AmazonId."""
+        """Page through the associations ordered by AmazonId."""
         with self._lock:
             found = sorted(
                 (a for a in self._associations.values() if (a.account, a.region) == (account, region)),
@@ -264,7 +264,7 @@ class IoTWirelessBackend:
             return result
 
     def link_account(self, account: str, region: str, amazon_id: str, linked: bool = True) -> None:
-        """Link_account plays the Sidewalk side linking (or unlinking) the cloud account."""
+        """Play the Sidewalk side linking (or unlinking) the cloud account."""
         with self._lock:
             self._find(account, region, amazon_id).account_linked = linked
             self._save()
@@ -272,7 +272,7 @@ class IoTWirelessBackend:
     # Destinations.
 
     def create_destination(self, destination: Destination, tags: dict[str, str]) -> dict[str, Any]:
-        """Create_destination adds a destination whose name is not yet taken in its account and region."""
+        """Add a destination whose name is not yet taken in its account and region."""
         key = (destination.account, destination.region, destination.name)
         with self._lock:
             if key in self._destinations:
@@ -286,12 +286,12 @@ class IoTWirelessBackend:
             return {"Arn": destination.arn, "Name": destination.name}
 
     def get_destination(self, account: str, region: str, name: str) -> dict[str, Any]:
-        """Get_destination describes one destination."""
+        """Describe one destination."""
         with self._lock:
             return self._find_destination(account, region, name).describe()
 
     def update_destination(self, account: str, region: str, name: str, changes: dict[str, Any]) -> None:
-        """Update_destination sets the fields given (snake_case names); the others stay."""
+        """Set the fields given (snake_case names); the others stay."""
         with self._lock:
             destination = self._find_destination(account, region, name)
             for field_name, value in changes.items():
@@ -319,7 +319,7 @@ class IoTWirelessBackend:
     # Tags.
 
     def tag_resource(self, account: str, region: str, arn: str, tags: dict[str, str]) -> None:
-        """Tag_resource adds or overwrites tags on an association."""
+        """Add or overwrite tags on an association."""
         with self._lock:
             self._find_arn(account, region, arn)
             merged = {**self._tags.get(arn, {}), **tags}
@@ -330,7 +330,7 @@ class IoTWirelessBackend:
             self._save()
 
     def untag_resource(self, account: str, region: str, arn: str, keys: list[str]) -> None:
-        """Untag_resource removes tags by key; absent keys are ignored."""
+        """Remove tags by key; absent keys are ignored."""
         with self._lock:
             self._find_arn(account, region, arn)
             tags = self._tags.get(arn, {})
@@ -339,7 +339,7 @@ class IoTWirelessBackend:
             self._save()
 
     def list_tags_for_resource(self, account: str, region: str, arn: str) -> dict[str, str]:
-        """List_tags_for_resource returns an association's tags."""
+        """Return an association's tags."""
         with self._lock:
             self._find_arn(account, region, arn)
             return dict(self._tags.get(arn, {}))
@@ -347,7 +347,7 @@ class IoTWirelessBackend:
     # Whole state.
 
     def associations(self) -> list[dict[str, Any]]:
-        """Associations lists every association with its tags, never its key."""
+        """List every association with its tags, never its key."""
         with self._lock:
             return [
                 {
@@ -361,7 +361,7 @@ class IoTWirelessBackend:
             ]
 
     def reset(self) -> None:
-        """Reset forgets all state and restores the settings the backend was made with."""
+        """Forget all state and restore the settings the backend was made with."""
         with self._lock:
             self.settings = copy.deepcopy(self._initial_settings)
             self._associations.clear()
@@ -391,7 +391,7 @@ class IoTWirelessBackend:
         raise ResourceNotFoundException(f"Resource {arn} not found", arn)
 
     def _save(self) -> None:
-        """_save writes the state file atomically, so a crash leaves the old or the new state."""
+        """Write the state file atomically, so a crash leaves the old or the new state."""
         if self.state_file is None:
             return
         data = {
