@@ -36,6 +36,7 @@ from demo.cli import at_hand
 from providers import _aws
 from providers.partner_account import PartnerAccountProvider
 from tests.cli.conftest import REQUIRE_CLI
+from tests.cli.test_crash_recovery import CLI_MESSAGES
 from tests.engine.provider import PROJECT_ROOT
 from tests.support import KEY, OTHER_KEY, emulator_env, run_with_emulator
 
@@ -305,10 +306,10 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return messages + warned
 
 
-def troubleshooting_rows() -> list[str]:
-    """Return the message cells of the troubleshooting table, code spans opened."""
+def troubleshooting_rows(title: str = "Troubleshooting") -> list[str]:
+    """Return the message cells of a section's `| message | what to do |` table, code spans opened."""
     rows = []
-    for line in section("Troubleshooting").splitlines():
+    for line in section(title).splitlines():
         if not line.startswith("| `"):
             continue
         cell = line.strip("|").split(" | ")[0].strip()
@@ -336,6 +337,21 @@ def test_every_troubleshooting_row_is_a_message_the_code_produces(monkeypatch: p
     assert len(rows) >= 20
     for row in rows:
         assert any(pattern(row).search(m) for m in messages), row
+
+
+def test_every_crash_message_of_the_cli_has_a_row() -> None:
+    """Each message the real CLI printed in the crash tests ends some row of the crash section."""
+    rows = [pattern(row) for row in troubleshooting_rows("Recovering from a crash")]
+    for message in CLI_MESSAGES:
+        assert any(row.search(message) for row in rows), message
+
+
+def test_every_crash_row_is_a_message_the_cli_prints() -> None:
+    """No crash row is stale: each matches a message tests/cli/test_crash_recovery.py saw the CLI print."""
+    rows = troubleshooting_rows("Recovering from a crash")
+    assert len(rows) == len(CLI_MESSAGES)
+    for row in rows:
+        assert any(pattern(row).search(message) for message in CLI_MESSAGES), row
 
 
 def test_error_example_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
