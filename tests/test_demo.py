@@ -278,4 +278,3 @@ def test_demo_stack_config_deploys_through_the_harness(tmp_path: Path, emulator:
     destroyed = stack.run("destroy")
     assert destroyed.returncode == 0, destroyed.stderr
     assert emulator.backend.associations() == []
-
