@@ -34,7 +34,7 @@ _KEY_ROTATION_GET = (
 
 @dataclass(frozen=True)
 class _Operation:
-    """_Operation is one lifecycle step, the calls the issue allows it, and calls kept on purpose."""
+    """One lifecycle step, the calls the issue allows it, and the calls kept on purpose."""
 
     name: str
     limit: collections.Counter[str]

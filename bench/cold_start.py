@@ -157,7 +157,7 @@ def measure_preview_imports(emulator: Emulator, report: Report, runs: int) -> No
 
 
 class _ColdStart:
-    """_ColdStart is one provider's registration and the timings of its cold starts."""
+    """One provider's registration and the timings of its cold starts."""
 
     def __init__(self, registration: Registration) -> None:
         self.registration = registration

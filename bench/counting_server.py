@@ -46,7 +46,7 @@ def count_clients(log_path: str) -> None:
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
-    """_PatchOnImport runs a patch on one module right after its first import."""
+    """Run a patch on one module right after its first import."""
 
     def __init__(self, name: str, patch: Callable[[ModuleType], None]) -> None:
         self.name = name

@@ -37,7 +37,7 @@ MEMORY_MARGIN_MIB = 4
 
 @dataclass
 class _Case:
-    """_Case gathers the runs of one stack size at one latency."""
+    """The runs of one stack size at one latency."""
 
     size: int
     latency: float

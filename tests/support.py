@@ -8,7 +8,7 @@ import runpy
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ STACK_AMAZON_ID = "amzn1.account.PROGRAM"
 
 
 def emulator_env(url: str) -> dict[str, str | None]:
-    """Emulator_env points boto3 at the emulator with test credentials and no local AWS config."""
+    """Return the variables that point boto3 at the emulator, with test credentials and no AWS config."""
     # None unsets a variable: a developer's own profile or region must not leak into a test.
     return {
         "AWS_ENDPOINT_URL_IOT_WIRELESS": url,
@@ -54,7 +54,7 @@ def emulator_env(url: str) -> dict[str, str | None]:
 def run_with_emulator(
     emulator: Emulator, command: Sequence[str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run_with_emulator runs a command in the project directory as a person would, boto3 on the emulator."""
+    """Run a command in the project directory as a person would, boto3 on the emulator."""
     return subprocess.run(
         command,
         cwd=PROJECT_ROOT,
@@ -67,12 +67,12 @@ def run_with_emulator(
 
 
 def discover(emulator: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
-    """Discover runs `python -m providers.discover` against the emulator."""
+    """Run `python -m providers.discover` against the emulator."""
     return run_with_emulator(emulator, [sys.executable, "-m", "providers.discover", *args])
 
 
 def program_outputs(project: Path) -> dict[str, pulumi.Output[Any]]:
-    """Program_outputs runs a project's __main__.py under the mocks set up and returns its stack outputs."""
+    """Run a project's __main__.py under the mocks set up and return its stack outputs."""
     runpy.run_path(str(project / "__main__.py"), run_name="__main__")
     root = settings.get_root_resource()
     assert root is not None
@@ -80,7 +80,7 @@ def program_outputs(project: Path) -> dict[str, pulumi.Output[Any]]:
 
 
 def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **inputs: Any) -> Registration:
-    """Partner_account registers a PartnerAccount exactly as components.partner_account does."""
+    """Register a PartnerAccount exactly as components.partner_account does."""
     props: dict[str, Any] = {"amazonId": f"amzn1.account.{name}", "appServerPrivateKey": KEY, **inputs}
     if "appServerPrivateKey" in props and not isinstance(props["appServerPrivateKey"], wire.Secret):
         props["appServerPrivateKey"] = wire.Secret(props["appServerPrivateKey"])
@@ -94,7 +94,7 @@ def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **
 
 
 def assert_no_key(text: str, *keys: str) -> None:
-    """Assert_no_key fails when any of the keys, in any case, appears in the text."""
+    """Fail when any of the keys, in any case, appears in the text."""
     folded = text.lower()
     for key in keys or (KEY,):
         assert key.lower() not in folded, "the private key appears in plaintext"
@@ -102,7 +102,7 @@ def assert_no_key(text: str, *keys: str) -> None:
 
 @dataclass
 class StackRun:
-    """StackRun is what one command of `python -m tests.engine` reported."""
+    """What one command of `python -m tests.engine` reported."""
 
     returncode: int
     steps: list[dict[str, Any]]
@@ -111,29 +111,43 @@ class StackRun:
     errors: list[str]
     provider_output: str
     stderr: str
+    # What `pulumi stack output` would show after the command, and the provider RPCs by name.
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+    provider_calls: list[str] = field(default_factory=list)
 
     def ops(self) -> list[tuple[str, str]]:
-        """Ops lists (operation, resource name) per step."""
+        """Return (operation, resource name) per step."""
         return [(s["op"], s["urn"].rsplit("::", 1)[-1]) for s in self.steps]
 
 
 class Stack:
-    """Stack drives the real program through the harness's CLI, one process per command."""
+    """Drive a program (the real one unless told) through the harness's CLI, one process per command."""
 
-    def __init__(self, directory: Path, env: Mapping[str, str | None]) -> None:
+    def __init__(self, directory: Path, env: Mapping[str, str | None], program: Path | None = None) -> None:
         self.directory = directory
         self.env = merged_env({**env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
         self.config: dict[str, Any] = {}
+        self.program = program
 
     def set_config(self, key: str, value: Any, secret: bool = False) -> None:
-        """Set_config is `pulumi config set [--secret]`."""
+        """Set stack config, as `pulumi config set [--secret]` does."""
         self.config[key] = wire.Secret(value) if secret else value
         (self.directory / "config.json").write_text(json.dumps(wire.to_checkpoint(self.config, PASSPHRASE)))
 
     def run(self, command: str, *flags: str) -> StackRun:
-        """Run runs one CLI command: preview, up, refresh or destroy."""
+        """Execute one CLI command (preview, up, refresh or destroy) with flags such as --replace."""
+        program = ["--program", str(self.program)] if self.program is not None else []
         process = subprocess.run(
-            [sys.executable, "-m", "tests.engine", command, "--stack-dir", str(self.directory), *flags],
+            [
+                sys.executable,
+                "-m",
+                "tests.engine",
+                command,
+                "--stack-dir",
+                str(self.directory),
+                *program,
+                *flags,
+            ],
             cwd=PROJECT_ROOT,
             env=self.env,
             capture_output=True,
@@ -150,15 +164,17 @@ class Stack:
             result["errors"],
             result["providerOutput"],
             process.stderr,
+            wire.from_checkpoint(result["stackOutputs"], PASSPHRASE),
+            result["providerCalls"],
         )
 
     def state_text(self) -> str:
-        """State_text is the checkpoint file as stored."""
+        """Return the checkpoint file as stored."""
         path = self.directory / "state.json"
         return path.read_text() if path.exists() else ""
 
     def state(self) -> dict[str, Any]:
-        """State is the checkpoint, secrets decrypted and marked."""
+        """Return the checkpoint, secrets decrypted and marked."""
         return wire.from_checkpoint(json.loads(self.state_text()), PASSPHRASE)  # type: ignore[no-any-return]
 
 
@@ -169,7 +185,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/sidewalk-destination"
 def destination(
     resource_name: str = "uplinks", provider_blob: str | None = None, **inputs: Any
 ) -> Registration:
-    """Destination registers a Destination as components.destination does; name defaults to its own."""
+    """Register a Destination as components.destination does; its name defaults to the resource's."""
     props: dict[str, Any] = {
         "name": resource_name,
         "expression": "sidewalk_uplinks",
@@ -182,5 +198,5 @@ def destination(
 
 
 def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
-    """Live_tags are the tags AWS holds for an ARN."""
+    """Return the tags AWS holds for an ARN."""
     return {t["Key"]: t.get("Value", "") for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}

@@ -55,7 +55,7 @@ def authenticate(request: Request, credentials: Mapping[str, str] | None) -> Ide
 
 
 def _signature(request: Request, identity: Identity, secret_key: str, signed_headers: list[str]) -> str:
-    """_signature recomputes the signature the client should have sent."""
+    """Recompute the signature the client should have sent."""
     timestamp = request.headers.get("X-Amz-Date")
     if timestamp is None:
         raise InvalidSignatureException()

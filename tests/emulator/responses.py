@@ -144,7 +144,7 @@ def _from_query(shape: Shape, values: list[str], name: str) -> Any:
 
 
 def _from_wire(shape: Shape, value: Any) -> Any:
-    """_from_wire renames JSON members to model member names; types are checked later."""
+    """Rename JSON members to model member names; types are checked later."""
     if isinstance(shape, StructureShape) and isinstance(value, dict):
         return {
             name: _from_wire(member, value[wire])
@@ -157,7 +157,7 @@ def _from_wire(shape: Shape, value: Any) -> Any:
 
 
 def _to_wire(shape: Shape | None, value: Any) -> Any:
-    """_to_wire renders a result under the output shape; a member it lacks is a bug here."""
+    """Render a result under the output shape; a member it lacks is a bug here."""
     if isinstance(shape, StructureShape):
         return {
             shape.members[name].serialization.get("name", name): _to_wire(shape.members[name], v)
@@ -169,7 +169,7 @@ def _to_wire(shape: Shape | None, value: Any) -> Any:
 
 
 def _check(shape: Shape, value: Any, path: str, violations: Violations) -> None:
-    """_check adds to violations each rule of shape that value breaks."""
+    """Add to violations each rule of shape that value breaks."""
     kind, meta = shape.type_name, shape.metadata
     if not _has_type(kind, value):
         violations.append((path, f"Member must be of type {kind}"))

@@ -365,7 +365,7 @@ class EmulatorClient:
 
 
 class _Handler(WSGIRequestHandler):
-    """_Handler keeps werkzeug from printing a line per request; tests read the log instead."""
+    """A request handler that keeps werkzeug from printing a line per request; tests read the log."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -376,7 +376,7 @@ def _json(data: Any, status: int) -> Response:
 
 
 def _logged_body(body: bytes) -> Any:
-    """_logged_body is the parsed JSON body, redacted; None when there is none or it is not JSON."""
+    """Return the parsed JSON body, redacted; None when there is none or it is not JSON."""
     try:
         return redact(json.loads(body)) if body.strip() else None
     except ValueError:

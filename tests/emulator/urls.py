@@ -38,7 +38,7 @@ def service_model() -> ServiceModel:
 
 
 def _rule_path(request_uri: str) -> str:
-    """_rule_path turns a model URI template into a werkzeug rule path."""
+    """Turn a model URI template into a werkzeug rule path."""
     path = request_uri.split("?", 1)[0]
     path = re.sub(r"\{(\w+)\+\}", r"<path:\1>", path)
     return re.sub(r"\{(\w+)\}", r"<\1>", path)

@@ -1,4 +1,4 @@
-"""Runs the real Pulumi program under the SDK's mocks, its registrations played through the Engine."""
+"""Run the real Pulumi program under the SDK's mocks, its registrations played through the Engine."""
 
 from __future__ import annotations
 
@@ -13,13 +13,23 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.proto import resource_pb2
 
 from tests.engine import wire
-from tests.engine.engine import STACK, Engine, EngineError, Registration, Step
+from tests.engine.engine import (
+    ROOT_STACK_TYPE,
+    STACK,
+    Alias,
+    CustomTimeouts,
+    Engine,
+    EngineError,
+    Registration,
+    Step,
+    seconds,
+)
 from tests.engine.provider import PROJECT_NAME, PROJECT_ROOT
 
 
 @dataclass
 class ProgramRun:
-    """ProgramRun is what one run of the program did: its steps and its stack outputs."""
+    """What one run of the program did: its steps and its stack outputs."""
 
     steps: list[Step] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -27,7 +37,7 @@ class ProgramRun:
 
 
 class _NoMocks(mocks.Mocks):
-    """_NoMocks refuses calls: every resource goes through the engine instead."""
+    """Refuse calls: every resource goes through the engine instead."""
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         raise AssertionError(f"{args.typ} was not routed through the engine")
@@ -37,19 +47,22 @@ class _NoMocks(mocks.Mocks):
 
 
 class _EngineMonitor(mocks.MockMonitor):
-    """_EngineMonitor is the resource monitor: it hands each registration to the engine."""
+    """Act as the resource monitor: hand each registration to the engine, as the engine names it."""
 
     def __init__(self, engine: Engine, preview: bool) -> None:
         super().__init__(_NoMocks())
         self.engine = engine
         self.preview = preview
         self.registrations: list[Registration] = []
+        self.by_urn: dict[str, Registration] = {}
         self.run = ProgramRun()
 
     def RegisterResource(self, request: Any) -> Any:
-        urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type == "pulumi:pulumi:Stack":
-            return resource_pb2.RegisterResourceResponse(urn=urn)
+        if request.type == ROOT_STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(
+                urn=self.make_urn(request.parent, request.type, request.name)
+            )
+        parent = self.by_urn.get(request.parent)
         registration = Registration(
             type=request.type,
             name=request.name,
@@ -59,8 +72,20 @@ class _EngineMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             replace_on_changes=list(request.replaceOnChanges),
             id=request.importId or None,
+            parent=request.parent,
+            custom=request.custom,
+            # The engine takes protect and retainOnDelete from the parent when the child leaves them unset.
+            protect=_inherited(request, "protect", parent),
+            retain_on_delete=_inherited(request, "retainOnDelete", parent),
+            custom_timeouts=CustomTimeouts(
+                create=seconds(request.customTimeouts.create),
+                update=seconds(request.customTimeouts.update),
+                delete=seconds(request.customTimeouts.delete),
+            ),
+            aliases=[_alias(a) for a in request.aliases] + [Alias(urn=u) for u in request.aliasURNs],
         )
         self.registrations.append(registration)
+        self.by_urn[registration.urn] = registration
         try:
             step, outputs = self.engine.register(registration, self.preview)
         except EngineError as err:
@@ -69,16 +94,40 @@ class _EngineMonitor(mocks.MockMonitor):
         self.run.steps.append(step)
         state = self.engine.resources.get(registration.urn)
         return resource_pb2.RegisterResourceResponse(
-            urn=urn, id=state.id if state else "", object=wire.to_struct(outputs)
+            urn=registration.urn, id=state.id if state else "", object=wire.to_struct(outputs)
         )
+
+
+def _inherited(request: Any, option: str, parent: Registration | None) -> bool | None:
+    """Return a registration's protect or retainOnDelete, else its parent's."""
+    if request.HasField(option):
+        return bool(getattr(request, option))
+    if parent is None:
+        return None
+    return parent.protect if option == "protect" else parent.retain_on_delete
+
+
+def _alias(alias: Any) -> Alias:
+    """Return an alias of the request: a URN, or a spec."""
+    if alias.WhichOneof("alias") == "urn":
+        return Alias(urn=alias.urn)
+    spec = alias.spec
+    return Alias(
+        name=spec.name,
+        type=spec.type,
+        stack=spec.stack,
+        project=spec.project,
+        parent=spec.parentUrn if spec.WhichOneof("parent") == "parentUrn" else "",
+        no_parent=spec.WhichOneof("parent") == "noParent" and spec.noParent,
+    )
 
 
 def run_program(
     engine: Engine, config: dict[str, Any], preview: bool, program: Path = PROJECT_ROOT / "__main__.py"
 ) -> ProgramRun:
-    """Run_program runs the program once, as `pulumi preview` or the deployment pass of `pulumi up`."""
+    """Run the program once, as `pulumi preview` or the deployment pass of `pulumi up`."""
     monitor = _EngineMonitor(engine, preview)
-    settings.ROOT.set(None)  # type: ignore[attr-defined]
+    settings.ROOT.set(None)
     pulumi.runtime.set_all_config(
         {k: json.dumps(v) if not isinstance(v, str) else v for k, v in _plain(config).items()},
         [k for k, v in config.items() if isinstance(v, wire.Secret)],
@@ -101,11 +150,15 @@ def run_program(
         return collect_exports()
 
     try:
-        mocks.test(program_body)()
+        mocks.test(program_body)()  # type: ignore[no-untyped-call]
     except Exception as err:
         monitor.run.error = monitor.run.error or f"{type(err).__name__}: {err}"
         return monitor.run
-    monitor.run.steps.extend(engine.finish(monitor.registrations, preview))
+    try:
+        monitor.run.steps.extend(engine.finish(monitor.registrations, preview))
+    except EngineError as err:
+        monitor.run.error = str(err)
+        return monitor.run
     monitor.run.outputs = exports
     return monitor.run
 

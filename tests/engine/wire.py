@@ -18,7 +18,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 @dataclass(frozen=True)
 class Secret:
-    """Secret marks a value the engine keeps secret."""
+    """Mark a value the engine keeps secret."""
 
     value: Any
 
@@ -27,7 +27,7 @@ class Secret:
 
 
 def contains_secret(value: Any) -> bool:
-    """Contains_secret tells whether a secret sits anywhere inside a value."""
+    """Tell whether a secret sits anywhere inside a value."""
     if isinstance(value, Secret):
         return True
     if isinstance(value, dict):
@@ -38,7 +38,7 @@ def contains_secret(value: Any) -> bool:
 
 
 def strip(value: Any) -> Any:
-    """Strip removes secret marks at any depth, as the engine does for a provider without secrets."""
+    """Remove secret marks at any depth, as the engine does for a provider without secrets."""
     if isinstance(value, Secret):
         return strip(value.value)
     if isinstance(value, dict):
@@ -49,7 +49,7 @@ def strip(value: Any) -> Any:
 
 
 def annotate_secrets(outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
-    """Annotate_secrets re-marks outputs from inputs: the engine's annotateSecrets, in place."""
+    """Re-mark outputs from inputs, in place: the engine's annotateSecrets."""
     for key, in_value in inputs.items():
         if key not in outputs:
             continue
@@ -61,7 +61,7 @@ def annotate_secrets(outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
 
 
 def mark_top_level(outputs: dict[str, Any], inputs: dict[str, Any], additional: list[str]) -> None:
-    """Mark_top_level applies additionalSecretOutputs and same-named secret inputs, in place."""
+    """Apply additionalSecretOutputs and same-named secret inputs, in place."""
     for key in outputs:
         if isinstance(outputs[key], Secret):
             continue
@@ -70,7 +70,7 @@ def mark_top_level(outputs: dict[str, Any], inputs: dict[str, Any], additional: 
 
 
 def to_value(value: Any) -> Any:
-    """To_value gives a value its wire form: secrets as signature objects."""
+    """Return a value's wire form: secrets as signature objects."""
     if isinstance(value, Secret):
         return {SIG_KEY: SECRET_SIG, "value": to_value(value.value)}
     if isinstance(value, dict):
@@ -81,7 +81,7 @@ def to_value(value: Any) -> Any:
 
 
 def from_value(value: Any) -> Any:
-    """From_value reads a wire value: signature objects become Secret."""
+    """Read a wire value: signature objects become Secret."""
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
             return Secret(from_value(value.get("value")))
@@ -92,14 +92,14 @@ def from_value(value: Any) -> Any:
 
 
 def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    """To_struct builds a protobuf Struct; keys whose value is None are dropped, as on the wire."""
+    """Build a protobuf Struct; keys whose value is None are dropped, as on the wire."""
     struct = struct_pb2.Struct()
     struct.update(to_value(props))
     return struct
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """From_struct reads a protobuf Struct into plain values with Secret marks."""
+    """Read a protobuf Struct into plain values with Secret marks."""
     return from_value(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
 
 
@@ -110,7 +110,7 @@ def _keystream(passphrase: str, salt: bytes, length: int) -> bytes:
 
 
 def encrypt(value: Any, passphrase: str) -> dict[str, str]:
-    """Encrypt gives a secret its checkpoint form."""
+    """Return a secret's checkpoint form."""
     plain = json.dumps(to_value(value)).encode()
     salt = hashlib.sha256(plain + passphrase.encode()).digest()[:16]
     cipher = bytes(a ^ b for a, b in zip(plain, _keystream(passphrase, salt, len(plain)), strict=True))
@@ -118,7 +118,7 @@ def encrypt(value: Any, passphrase: str) -> dict[str, str]:
 
 
 def decrypt(ciphertext: str, passphrase: str) -> Any:
-    """Decrypt reads a secret back from its checkpoint form."""
+    """Read a secret back from its checkpoint form."""
     raw = base64.b64decode(ciphertext)
     salt, cipher = raw[:16], raw[16:]
     plain = bytes(a ^ b for a, b in zip(cipher, _keystream(passphrase, salt, len(cipher)), strict=True))
@@ -126,7 +126,7 @@ def decrypt(ciphertext: str, passphrase: str) -> Any:
 
 
 def to_checkpoint(value: Any, passphrase: str) -> Any:
-    """To_checkpoint serialises a value for the state file, secrets encrypted."""
+    """Serialise a value for the state file, secrets encrypted."""
     if isinstance(value, Secret):
         return encrypt(value.value, passphrase)
     if isinstance(value, dict):
@@ -137,7 +137,7 @@ def to_checkpoint(value: Any, passphrase: str) -> Any:
 
 
 def from_checkpoint(value: Any, passphrase: str) -> Any:
-    """From_checkpoint reads a value of the state file, secrets decrypted and marked."""
+    """Read a value of the state file, secrets decrypted and marked."""
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
             return Secret(decrypt(value["ciphertext"], passphrase))
