@@ -41,10 +41,7 @@ class Case:
 
 def _project(root: Path, cli_bin: Path, emulator: Emulator, kind: str, size: int) -> PulumiProject:
     """Return a new stack of the bench program with `size` resources of `kind`, not yet deployed."""
-    project = PulumiProject(root, cli_bin, emulator.url)
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (root / name).unlink()
-        (root / name).symlink_to(_STACK_PROGRAM / name)
+    project = PulumiProject(root, cli_bin, emulator.url).use_program(_STACK_PROGRAM)
     (root / "bench").symlink_to(PROJECT_ROOT / "bench")
     project.init()
     project.config_set("aws:region", REGION)

@@ -11,15 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import PASSPHRASE, emulator_env
+from tests.support import PARTNER_ACCOUNT_TYPE, PASSPHRASE, emulator_env
 
-__all__ = ["PROGRAM_FILES", "CliRun", "PulumiProject"]
+__all__ = ["PROGRAM_FILES", "CliRun", "PulumiProject", "account_step"]
 
 # What `pulumi up` needs of the project: linked, not copied, so the tests run the code as it is.
 PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "providers", "components", ".venv")
 STACK = "dev"
 # Generous: the first command of a session also starts the language host and the venv's Python.
 COMMAND_TIMEOUT_SECONDS = 300
+
+
+def account_step(preview: dict[str, Any]) -> dict[str, Any]:
+    """Return the step of the PartnerAccount `sidewalk` in a `pulumi preview --json` document."""
+    [step] = [s for s in preview["steps"] if s["urn"].endswith(f"::{PARTNER_ACCOUNT_TYPE}::sidewalk")]
+    return dict(step)
 
 
 @dataclass
@@ -95,6 +101,29 @@ class PulumiProject:
         )
         run = CliRun(list(args), process.returncode, process.stdout, process.stderr)
         return run.check() if check else run
+
+    def start(self, log: Path, *args: str) -> subprocess.Popen[bytes]:
+        """Start `pulumi ARGS` in the background, output to log, as a shell's job in a session of its own.
+
+        The plugins take process groups of their own, but stay in the session.
+        """
+        with log.open("w") as output:
+            return subprocess.Popen(
+                ["pulumi", *args, "--non-interactive", "--color", "never"],
+                cwd=self.directory,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def use_program(self, folder: Path) -> PulumiProject:
+        """Run another project's program here: link its Pulumi.yaml and __main__.py instead of ours."""
+        for name in ("Pulumi.yaml", "__main__.py"):
+            link = self.directory / name
+            link.unlink()
+            link.symlink_to(folder / name)
+        return self
 
     def init(self, stack: str = STACK) -> PulumiProject:
         """Create the stack and select it: `pulumi stack init`."""

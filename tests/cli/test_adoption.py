@@ -8,17 +8,12 @@ import pytest
 
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
 from tests.support import OTHER_KEY, STACK_AMAZON_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-UPDATE = "UpdatePartnerAccount"
-GET = "GetPartnerAccount"
-LIST_TAGS = "ListTagsForResource"
-TAG = "TagResource"
-UNTAG = "UntagResource"
 # The existing association's tags: `team` differs from the config's team=iot, `legacy` is not in it.
 EXISTING_TAGS = {"team": "old", "legacy": "1"}
 CONFIG_TAGS = {"team": "iot"}

@@ -49,10 +49,9 @@ import pytest
 
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE, GET
 from tests.support import PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
 
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
 STACK = "dev"
 URN = f"urn:pulumi:{STACK}::sidewalk-partner-account::{PARTNER_ACCOUNT_TYPE}::sidewalk"
 
@@ -223,16 +222,7 @@ def up_in_flight(project: PulumiProject, emulator: Emulator) -> Iterator[subproc
     """Run `pulumi up` in a session of its own; yield it once AWS has associated and holds the answer."""
     emulator.faults.hang_after_commit(ASSOCIATE, HANG_LIMIT_SECONDS)
     log = project.directory / "up.log"
-    with log.open("w") as output:
-        # A session of its own: the plugins take process groups of their own, but stay in the session.
-        up = subprocess.Popen(
-            ["pulumi", "up", "--yes", "--non-interactive", "--color", "never"],
-            cwd=project.directory,
-            env=project.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    up = project.start(log, "up", "--yes")
     try:
         wait_inside_associate(emulator, up, log.read_text)
         yield up

@@ -10,16 +10,12 @@ import pytest
 
 from tests.cli.project import CliRun, PulumiProject
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE, GET, LIST_TAGS, UNTAG, UPDATE
 from tests.support import OTHER_KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-LIST_TAGS = "ListTagsForResource"
-UPDATE = "UpdatePartnerAccount"
-UNTAG = "UntagResource"
 # The tags of the `project` fixture's config.
 CONFIG_TAGS = {"team": "iot"}
 

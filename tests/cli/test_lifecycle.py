@@ -8,26 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.project import PulumiProject
+from tests.cli.project import PulumiProject, account_step
 from tests.emulator import Emulator
-from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, assert_no_key, live_tags
+from tests.operations import DISASSOCIATE, GET, TAG, UNTAG, UPDATE
+from tests.support import KEY, OTHER_KEY, assert_no_key, live_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
-TAG = "TagResource"
-UNTAG = "UntagResource"
-UPDATE = "UpdatePartnerAccount"
-GET = "GetPartnerAccount"
-DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
 # What `pulumi preview --expect-no-changes` prints on stderr when the plan has changes.
 UNEXPECTED_CHANGES = "error: no changes were expected for preview but changes were proposed"
-
-
-def account_step(preview: dict[str, Any]) -> dict[str, Any]:
-    """Return the PartnerAccount's step of a `pulumi preview --json`."""
-    [step] = [s for s in preview["steps"] if s["urn"].endswith(f"::{PARTNER_ACCOUNT_TYPE}::sidewalk")]
-    return step
 
 
 def only_association(emulator: Emulator) -> dict[str, Any]:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.cli.project import PulumiProject
+from tests.cli.project import PulumiProject, account_step
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET
 from tests.support import PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
 
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
-DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
 NEW_AMAZON_ID = "amzn1.account.REPLACEMENT"
-
-
-def account_step(preview: dict[str, Any]) -> dict[str, Any]:
-    """Return the PartnerAccount's step of a `pulumi preview --json`."""
-    [step] = [s for s in preview["steps"] if s["urn"].endswith(f"{PARTNER_ACCOUNT_TYPE}::sidewalk")]
-    return step
 
 
 def calls_with_targets(emulator: Emulator) -> list[tuple[str | None, str | None, str]]:

@@ -18,12 +18,7 @@ READ_OUTPUTS = ("partnerAccountArn", "fingerprint", "amazonId", "region")
 def consumer_of(make_project: Callable[..., PulumiProject], producer: PulumiProject) -> PulumiProject:
     """Return a new stack of the consumer program on the producer's backend, reading its stack."""
     consumer = make_project(PULUMI_BACKEND_URL=f"file://{producer.backend}", PULUMI_HOME=str(producer.home))
-    # make_project links this project's program; the consumer's replaces it.
-    for name in ("Pulumi.yaml", "__main__.py"):
-        link = consumer.directory / name
-        link.unlink()
-        link.symlink_to(CONSUMER_PROGRAM / name)
-    consumer.init()
+    consumer.use_program(CONSUMER_PROGRAM).init()
     consumer.config_set("producer", PRODUCER_STACK)
     return consumer
 

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -41,6 +40,7 @@ from moto.server import ThreadedMotoServer
 from tests.cli.project import CliRun, PulumiProject
 from tests.cli.test_stack_reference import CONSUMER_PROGRAM, PRODUCER_STACK, READ_OUTPUTS
 from tests.emulator import Emulator
+from tests.operations import ASSOCIATE, GET
 from tests.support import KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID, assert_no_key
 
 HOST = "127.0.0.1"
@@ -50,8 +50,6 @@ KMS_ALIAS = "alias/pulumi-sidewalk"
 # A team's URL as it is stored in Pulumi.<stack>.yaml: the endpoint comes from AWS_ENDPOINT_URL_KMS.
 KMS_URL = f"awskms://{KMS_ALIAS}?region={REGION}"
 STACK = "dev"
-ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
-GET = "GetPartnerAccount"
 LOCKS_PREFIX = ".pulumi/locks/"
 STACK_OBJECT = f".pulumi/stacks/{PRODUCER_STACK.split('/', 1)[1]}.json"
 LOCK_REFUSED = (
@@ -169,12 +167,7 @@ def kms_project(team_backend: TeamBackend, make_project: Callable[..., PulumiPro
 def consumer_on(make_project: Callable[..., PulumiProject], backend_url: str) -> PulumiProject:
     """Return a new stack of the consumer program on the S3 backend, reading the producer's stack."""
     consumer = make_project(PULUMI_BACKEND_URL=backend_url)
-    # make_project links this project's program; the consumer's replaces it.
-    for name in ("Pulumi.yaml", "__main__.py"):
-        link = consumer.directory / name
-        link.unlink()
-        link.symlink_to(CONSUMER_PROGRAM / name)
-    consumer.init()
+    consumer.use_program(CONSUMER_PROGRAM).init()
     consumer.config_set("producer", PRODUCER_STACK)
     return consumer
 
@@ -331,26 +324,17 @@ def test_lock_of_a_killed_up_refuses_the_next_until_pulumi_cancel(
     project = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
     emulator.faults.hang_after_commit(ASSOCIATE, HANG_LIMIT_SECONDS)
     log = project.directory / "killed-up.log"
-    with log.open("w") as output:
-        # A session of its own: the plugins take process groups of their own, but stay in the session.
-        killed = subprocess.Popen(
-            ["pulumi", "up", "--yes", "--non-interactive", "--color", "never"],
-            cwd=project.directory,
-            env=project.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    killed = project.start(log, "up", "--yes")
+    try:
+        wait_until(
+            lambda: emulator.backend.associations() or killed.poll() is not None,
+            "the up to be inside the Associate",
         )
-        try:
-            wait_until(
-                lambda: emulator.backend.associations() or killed.poll() is not None,
-                "the up to be inside the Associate",
-            )
-            assert killed.poll() is None, log.read_text()
-        finally:
-            kill_session(killed.pid)
-            killed.wait()
-            emulator.faults.wake()
+        assert killed.poll() is None, log.read_text()
+    finally:
+        kill_session(killed.pid)
+        killed.wait()
+        emulator.faults.wake()
     wait_until(lambda: not session_processes(killed.pid), "the killed up's processes to end")
     [lock] = team_backend.locks()
     refused = project.run("up", "--yes", check=False)
