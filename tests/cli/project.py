@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,25 @@ from typing import Any
 from tests.engine.provider import PROJECT_ROOT, merged_env
 from tests.support import PARTNER_ACCOUNT_TYPE, PASSPHRASE, emulator_env
 
-__all__ = ["PROGRAM_FILES", "CliRun", "PulumiProject", "account_step"]
+__all__ = ["POLL_LIMIT_SECONDS", "PROGRAM_FILES", "CliRun", "PulumiProject", "account_step", "wait_until"]
 
 # What `pulumi up` needs of the project: linked, not copied, so the tests run the code as it is.
 PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "providers", "components", ".venv")
 STACK = "dev"
+# How long a test waits for something a background `pulumi` does, and how often it looks.
+POLL_LIMIT_SECONDS = 120.0
+POLL_INTERVAL_SECONDS = 0.02
 # Generous: the first command of a session also starts the language host and the venv's Python.
 COMMAND_TIMEOUT_SECONDS = 300
+
+
+def wait_until(condition: Callable[[], object], what: str) -> None:
+    """Poll condition until it holds; fail naming what was awaited if it never does."""
+    deadline = time.monotonic() + POLL_LIMIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(POLL_INTERVAL_SECONDS)
 
 
 def account_step(preview: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,6 @@ import struct
 import subprocess
 import termios
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.project import PulumiProject
+from tests.cli.project import POLL_LIMIT_SECONDS, PulumiProject, wait_until
 from tests.emulator import Emulator
 from tests.operations import ASSOCIATE, GET
 from tests.support import PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
@@ -99,8 +98,6 @@ CLI_MESSAGES = (
 
 # Upper bounds, never waits: the hang ends when the test wakes it, the poll when its condition holds.
 HANG_LIMIT_SECONDS = 120.0
-POLL_LIMIT_SECONDS = 120.0
-POLL_INTERVAL_SECONDS = 0.02
 # Wide enough that no message of the interactive display wraps.
 TERMINAL_ROWS, TERMINAL_COLUMNS = 50, 250
 # Control sequences of the interactive display: colours, cursor moves, line erases.
@@ -152,15 +149,6 @@ def end_session(session: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)
     wait_until(lambda: not processes(session), "the session's processes to end")
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Poll condition until it holds; fail naming what was awaited if it never does."""
-    deadline = time.monotonic() + POLL_LIMIT_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(POLL_INTERVAL_SECONDS)
 
 
 def lock_files(project: PulumiProject) -> list[Path]:
@@ -317,9 +305,9 @@ class Terminal:
 
     def wait_for(self, shown: str) -> None:
         """Wait until the terminal shows a text; fail with what it shows if the CLI ends first."""
-        deadline = time.monotonic() + POLL_LIMIT_SECONDS
-        while shown not in self.text() and self.process.poll() is None and time.monotonic() < deadline:
-            time.sleep(POLL_INTERVAL_SECONDS)
+        wait_until(
+            lambda: shown in self.text() or self.process.poll() is not None, f"{shown!r} on the terminal"
+        )
         assert shown in self.text(), f"{shown!r} never shown; the terminal shows:\n{self.text()}"
 
     def generates_signals(self) -> bool:

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +36,7 @@ import pytest
 import yaml
 from moto.server import ThreadedMotoServer
 
-from tests.cli.project import CliRun, PulumiProject
+from tests.cli.project import CliRun, PulumiProject, wait_until
 from tests.cli.test_stack_reference import CONSUMER_PROGRAM, PRODUCER_STACK, READ_OUTPUTS
 from tests.emulator import Emulator
 from tests.operations import ASSOCIATE, GET
@@ -61,8 +60,6 @@ SIGNATURE = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 # Upper bounds, never waits: the hang ends when the test wakes it, the poll when its condition holds.
 HANG_LIMIT_SECONDS = 120.0
-POLL_LIMIT_SECONDS = 120.0
-POLL_INTERVAL_SECONDS = 0.02
 # moto accepts any credentials; these are the emulator's, which the CLI's environment already carries.
 MOTO_CREDENTIALS = {
     "region_name": REGION,
@@ -170,15 +167,6 @@ def consumer_on(make_project: Callable[..., PulumiProject], backend_url: str) ->
     consumer.use_program(CONSUMER_PROGRAM).init()
     consumer.config_set("producer", PRODUCER_STACK)
     return consumer
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Poll condition until it holds; fail naming what was awaited if it never does."""
-    deadline = time.monotonic() + POLL_LIMIT_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(POLL_INTERVAL_SECONDS)
 
 
 def session_processes(session: int) -> list[int]:
