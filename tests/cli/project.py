@@ -116,7 +116,7 @@ class PulumiProject:
         return run.check() if check else run
 
     def start(self, log: Path, *args: str) -> subprocess.Popen[bytes]:
-        """Start `pulumi ARGS` in the background, output to log, as a shell's job in a session of its own.
+        """Launch `pulumi ARGS` in the background, output to log, as a shell's job in a session of its own.
 
         The plugins take process groups of their own, but stay in the session.
         """
