@@ -9,9 +9,10 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 install: $(BIN)/activate
 
-# The pinned Pulumi CLI, built from its Go modules into .pulumi/bin (tools/pulumi-cli/build).
+# The pinned Pulumi CLI, built from its Go modules into .pulumi/bin (tools/pulumi-cli/build); where Go
+# is missing or older than go.mod asks, Go itself comes from the Go module proxy, checked against a pin.
 cli:
-	tools/pulumi-cli/build
+	PYTHON=$(PYTHON) tools/pulumi-cli/build
 
 # Builds the CLI first where Go is installed, so that the real-CLI tests (tests/cli) run.
 test: install

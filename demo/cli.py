@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from pulumi.automation import PulumiCommand
@@ -63,8 +64,9 @@ def at_hand(root: Path = BUILT_ROOT) -> PulumiCommand | None:
 
 
 def build(root: Path = BUILT_ROOT) -> PulumiCommand:
-    """Compile the pinned CLI from its Go modules (`make cli`), streaming the build's progress."""
-    env = {**os.environ, "PULUMI_CLI_DIR": str(root / "bin")}
+    """Compile the pinned CLI from its Go modules (`make cli`, Go itself included), streaming progress."""
+    # This Python downloads Go itself where the machine has none (see the build script).
+    env = {**os.environ, "PULUMI_CLI_DIR": str(root / "bin"), "PYTHON": sys.executable}
     process = subprocess.run([str(BUILD_SCRIPT)], env=env, check=False)
     built = _built(root) if process.returncode == 0 else None
     if built is None:

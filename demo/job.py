@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import secrets
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +20,13 @@ from demo.emulator import EmulatorProcess
 __all__ = [
     "AMAZON_ID",
     "AWS_UNSET",
+    "KEY_CONFIG",
     "PROJECT_ROOT",
     "STACK_NAME",
     "demo_env",
     "main",
     "run_job",
+    "set_secret_config",
     "stack_config",
     "workspace_options",
 ]
@@ -34,6 +37,7 @@ STATE_DIR = ".pulumi-state"
 # Protects nothing but the demo's own throwaway key, in a stack that is removed at the end.
 PASSPHRASE = "offline-demo-throwaway-passphrase"
 AMAZON_ID = "amzn1.account.DEMO"
+KEY_CONFIG = "sidewalk:appServerPrivateKey"
 TAGS = {"purpose": "offline-demo", "team": "iot"}
 # A developer's own profile, session or endpoint must not send the demo to a real account.
 AWS_UNSET = (
@@ -84,20 +88,42 @@ def workspace_options(
     )
 
 
-def stack_config(app_server_private_key: str) -> dict[str, auto.ConfigValue]:
-    """Return the `pulumi config set` of the demo stack; the key is set as a secret."""
+def stack_config() -> dict[str, auto.ConfigValue]:
+    """Return the demo stack's plain config; the key, a secret, is set by set_secret_config."""
     return {
         "aws:region": auto.ConfigValue("us-east-1"),
         "sidewalk:amazonId": auto.ConfigValue(AMAZON_ID),
-        "sidewalk:appServerPrivateKey": auto.ConfigValue(app_server_private_key, secret=True),
         # The program reads tags with get_object, which takes a JSON string as well as an object.
         "sidewalk:tags": auto.ConfigValue(json.dumps(TAGS)),
     }
 
 
+def set_secret_config(stack: auto.Stack, key: str, value: str) -> None:
+    """Run `pulumi config set --secret KEY` with the value on its stdin, where `ps` cannot see it.
+
+    The Automation API's set_config and set_all_config pass values as arguments, which any user of
+    the machine can read in /proc/*/cmdline; without a value argument the CLI reads stdin instead.
+    """
+    workspace = stack.workspace
+    binary = workspace.pulumi_command.command
+    env = {**os.environ, **workspace.env_vars, "PULUMI_AUTOMATION_API": "true"}
+    if workspace.pulumi_home:
+        env["PULUMI_HOME"] = workspace.pulumi_home
+    if os.path.isabs(binary):
+        # As the Automation API does: the plugins built beside the CLI come first.
+        env["PATH"] = os.pathsep.join([os.path.dirname(binary), env.get("PATH", "")])
+    argv = [binary, "config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"]
+    run = subprocess.run(
+        argv, input=value, cwd=workspace.work_dir, env=env, capture_output=True, text=True, check=False
+    )
+    if run.returncode != 0:
+        raise auto.CommandError(auto.CommandResult(stdout=run.stdout, stderr=run.stderr, code=run.returncode))
+
+
 def run_job(stack: auto.Stack, app_server_private_key: str, out: Out) -> dict[str, Any]:
     """Configure the stack, preview, up, print the outputs, destroy and remove it."""
-    stack.set_all_config(stack_config(app_server_private_key))
+    stack.set_all_config(stack_config())
+    set_secret_config(stack, KEY_CONFIG, app_server_private_key)
     out("\n== pulumi preview")
     stack.preview(on_output=out)
     out("\n== pulumi up")

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import urllib.error
+import zipfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -144,12 +145,79 @@ def path_without_go() -> str:
     return os.pathsep.join(f for f in folders if not (Path(f) / "go").exists())
 
 
-def test_build_without_go_fails_in_one_line(tmp_path: Path) -> None:
-    """Without Go, `make cli` fails with one line that says what to install."""
-    built = run_build(tmp_path, PATH=path_without_go())
+PINS = cli.BUILD_SCRIPT.parent / "toolchain.sha256"
+
+
+def fake_proxy(tmp_path: Path) -> str:
+    """Serve, as a file:// module proxy, a Go toolchain zip for every pinned platform that is not Go."""
+    folder = tmp_path / "proxy" / "golang.org" / "toolchain" / "@v"
+    folder.mkdir(parents=True)
+    for line in PINS.read_text().splitlines():
+        name = line.split()[1]
+        with zipfile.ZipFile(folder / name, "w") as zipped:
+            zipped.writestr(f"golang.org/toolchain@{name.removesuffix('.zip')}/bin/go", "#!/bin/sh\nexit 0\n")
+    return (tmp_path / "proxy").as_uri()
+
+
+def fake_old_go(tmp_path: Path) -> Path:
+    """Put a `go` that says it is Go 1.19 in a folder, logging its arguments; return the log."""
+    folder = tmp_path / "old-go"
+    folder.mkdir()
+    log = tmp_path / "old-go.log"
+    script = folder / "go"
+    script.write_text(f'#!/bin/sh\necho "$*" >>{log}\n[ "$*" = "env GOVERSION" ] && echo go1.19.8\nexit 0\n')
+    script.chmod(0o755)
+    return log
+
+
+def test_build_without_go_and_an_unreachable_proxy_fails_in_one_line(tmp_path: Path) -> None:
+    """Without Go, `make cli` downloads Go from the module proxy; an unreachable one fails in one line."""
+    built = run_build(tmp_path, PATH=path_without_go(), GOPROXY="http://127.0.0.1:9,direct")
     assert built.returncode == 1
     [line] = built.stderr.splitlines()
-    assert line.startswith("make cli: Go is not installed: install Go 1.26")
+    assert line.startswith("make cli: could not download Go 1.26.8 from http://127.0.0.1:9 (")
+    assert line.endswith(
+        "check the network or GOPROXY, or install Go 1.26.6 or later, and run make cli again."
+    )
+    assert "downloading Go 1.26.8 from http://127.0.0.1:9" in built.stdout
+    assert not (tmp_path / "go").exists()
+
+
+def test_build_refuses_a_go_that_does_not_match_its_pin(tmp_path: Path) -> None:
+    """A toolchain zip whose sha256 differs from toolchain.sha256's is never unpacked, in one line."""
+    proxy = fake_proxy(tmp_path)
+    built = run_build(tmp_path, PATH=path_without_go(), GOPROXY=proxy)
+    assert built.returncode == 1
+    [line] = built.stderr.splitlines()
+    assert re.fullmatch(
+        f"make cli: Go 1.26.8 from {re.escape(proxy)} does not match its pin in "
+        r"tools/pulumi-cli/toolchain\.sha256 \(its sha256 is [0-9a-f]{64}\), so it was not used: "
+        r"check GOPROXY and run make cli again\.",
+        line,
+    )
+    assert not (tmp_path / "go").exists() and not (tmp_path / "bin").exists()
+
+
+def test_build_with_a_go_older_than_go_mod_downloads_go_instead(tmp_path: Path) -> None:
+    """A Go older than go.mod's `go` line is asked its version and nothing else: Go is downloaded."""
+    log = fake_old_go(tmp_path)
+    path = os.pathsep.join([str(tmp_path / "old-go"), path_without_go()])
+    built = run_build(tmp_path, PATH=path, GOPROXY=fake_proxy(tmp_path))
+    assert built.returncode == 1
+    assert "Go 1.26.6 or later is not on PATH; downloading Go 1.26.8" in built.stdout
+    assert "does not match its pin" in built.stderr
+    assert log.read_text().splitlines() == ["env GOVERSION"]
+
+
+def test_build_without_go_and_with_goproxy_off_fails_in_one_line(tmp_path: Path) -> None:
+    """GOPROXY=off forbids downloading Go: one line says what to install instead."""
+    built = run_build(tmp_path, PATH=path_without_go(), GOPROXY="off")
+    assert built.returncode == 1
+    [line] = built.stderr.splitlines()
+    assert line == (
+        "make cli: Go 1.26.6 or later is not installed and GOPROXY=off names no module proxy to download "
+        "it from: install Go 1.26.6 or later (https://go.dev/dl/) or set GOPROXY, and run make cli again."
+    )
 
 
 def test_build_if_go_without_go_says_so_and_succeeds(tmp_path: Path) -> None:
@@ -237,27 +305,39 @@ class FakeStack:
         self.calls.append(("remove", name))
 
 
-def test_job_configures_previews_ups_destroys_and_removes_the_stack() -> None:
-    """Past the CLI boundary the job sets config, then preview, up, destroy, and removes the stack."""
+@pytest.fixture
+def fake_stack(monkeypatch: pytest.MonkeyPatch) -> FakeStack:
+    """A FakeStack that also records the secret the job sets through the CLI's stdin."""
     stack = FakeStack()
+
+    def set_secret_config(target: Any, key: str, value: str) -> None:
+        target.calls.append(("secret", (key, value)))
+
+    monkeypatch.setattr(job, "set_secret_config", set_secret_config)
+    return stack
+
+
+def test_job_configures_previews_ups_destroys_and_removes_the_stack(fake_stack: FakeStack) -> None:
+    """Past the CLI boundary the job sets config, then preview, up, destroy, and removes the stack."""
+    stack = fake_stack
     printed: list[str] = []
     job.run_job(stack, "ab" * 32, printed.append)  # type: ignore[arg-type]
-    assert [name for name, _ in stack.calls] == ["config", "preview", "up", "destroy", "remove"]
+    assert [name for name, _ in stack.calls] == ["config", "secret", "preview", "up", "destroy", "remove"]
     assert ("up", False) in stack.calls and ("destroy", False) in stack.calls
     assert ("remove", job.STACK_NAME) in stack.calls
     assert "Previewing update (demo)" in printed and "Updating (demo)" in printed
 
 
-def test_job_sets_the_key_as_a_secret_and_never_prints_it() -> None:
-    """The key is set with --secret; printed outputs show secrets as [secret] and never the key."""
-    stack = FakeStack()
+def test_job_sets_the_key_as_a_secret_and_never_prints_it(fake_stack: FakeStack) -> None:
+    """The key is set alone as a secret, not among the plain config; printed outputs never show it."""
+    stack = fake_stack
     printed: list[str] = []
     key = "cd" * 32
     outputs = job.run_job(stack, key, printed.append)  # type: ignore[arg-type]
     config = stack.calls[0][1]
-    assert config["sidewalk:appServerPrivateKey"].secret
-    assert config["sidewalk:appServerPrivateKey"].value == key
-    assert not any(v.secret for k, v in config.items() if k != "sidewalk:appServerPrivateKey")
+    assert ("secret", ("sidewalk:appServerPrivateKey", key)) in stack.calls
+    assert "sidewalk:appServerPrivateKey" not in config
+    assert not any(v.secret or key in v.value for v in config.values())
     assert outputs["hidden"] == "[secret]"
     assert '  hidden: "[secret]"' in printed
     assert_no_key("\n".join(printed), key)
@@ -267,14 +347,15 @@ def test_demo_stack_config_deploys_through_the_harness(tmp_path: Path, emulator:
     """The config the demo sets, as the CLI stores it (strings), deploys and destroys the real program."""
     stack = Stack(tmp_path, emulator_env(emulator.url))
     key = "0f" * 32
-    for name, value in job.stack_config(key).items():
+    for name, value in job.stack_config().items():
         stack.set_config(name, value.value, secret=value.secret)
+    stack.set_config(job.KEY_CONFIG, key, secret=True)
     up = stack.run("up")
     assert up.returncode == 0, up.stderr
     assert up.outputs["amazonId"] == job.AMAZON_ID
     assert up.outputs["region"] == "us-east-1"
     state = stack.state()["resources"][0]["outputs"]
-    assert state["tags"] == json.loads(job.stack_config(key)["sidewalk:tags"].value)
+    assert state["tags"] == json.loads(job.stack_config()["sidewalk:tags"].value)
     destroyed = stack.run("destroy")
     assert destroyed.returncode == 0, destroyed.stderr
     assert emulator.backend.associations() == []

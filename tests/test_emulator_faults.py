@@ -110,6 +110,7 @@ def test_latency_delays_each_request(emulator: Emulator, iotwireless: IoTWireles
     assert time.perf_counter() - started >= 0.4
 
 
+@pytest.mark.serial
 def test_clear_removes_faults_and_latency(emulator: Emulator, iotwireless: IoTWirelessClient) -> None:
     """Clear leaves no fault and no latency behind."""
     emulator.faults.fail_next(5)
@@ -178,7 +179,7 @@ def test_bad_fault_settings_are_refused(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="n must be at least 0"):
         emulator.faults.fail_next(-1)
     with pytest.raises(ValueError, match="operation must be one of"):
-        emulator.faults.fail_after_commit("CreateWirelessDevice")
+        emulator.faults.fail_after_commit("CreateFuotaTask")
 
 
 def test_control_fail_next(emulator: Emulator, iotwireless: IoTWirelessClient) -> None:

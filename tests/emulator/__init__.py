@@ -1,4 +1,4 @@
-"""An emulator of the AWS IoT Wireless partner-account and destination API, for tests and the offline demo."""
+"""An emulator of the AWS IoT Wireless Sidewalk API (accounts, destinations, devices) for tests and demo."""
 
 from __future__ import annotations
 

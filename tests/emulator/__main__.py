@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from .models import DEFAULT_IMPORT_STEP_SECONDS
 from .server import Emulator
 
 
@@ -20,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-key", help="the secret of --access-key")
     parser.add_argument("--token-reuse-after-delete", choices=("replay", "associate"), default="associate")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to requests")
+    parser.add_argument("--s3-endpoint-url", help="S3 endpoint import tasks read their CSV files from")
+    parser.add_argument(
+        "--import-step-seconds",
+        type=float,
+        default=DEFAULT_IMPORT_STEP_SECONDS,
+        help="seconds an imported device spends in each onboarding state",
+    )
     args = parser.parse_args(argv)
     if (args.access_key is None) != (args.secret_key is None):
         parser.error("--access-key and --secret-key go together")
@@ -38,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         token_reuse_after_delete=args.token_reuse_after_delete,
         state_file=args.state,
         latency=args.latency,
+        s3_endpoint_url=args.s3_endpoint_url,
+        import_step_seconds=args.import_step_seconds,
     ) as emulator:
         # Whoever started us waits for this line, so it must not sit in a buffer.
         print(emulator.url, flush=True)

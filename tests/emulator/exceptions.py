@@ -25,6 +25,9 @@ __all__ = [
 # The ResourceType AWS names in 404/409 answers is not documented; these follow the ARNs.
 SIDEWALK_ACCOUNT = "SidewalkAccount"
 DESTINATION = "Destination"
+DEVICE_PROFILE = "DeviceProfile"
+WIRELESS_DEVICE = "WirelessDevice"
+IMPORT_TASK = "ImportTask"
 
 
 class IoTWirelessError(Exception):

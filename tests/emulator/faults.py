@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,16 @@ FAULT_CODES: dict[str, Callable[[], IoTWirelessError]] = {
     "ThrottlingException": ThrottlingException,
     "InternalServerException": InternalServerException,
 }
+
+
+@dataclass
+class _RateLimit:
+    """A token bucket: per_second tokens a second, holding at most burst."""
+
+    per_second: float
+    burst: float
+    tokens: float
+    stamp: float
 
 
 @dataclass
@@ -39,7 +50,39 @@ class FaultInjector:
         self._fraction_code = "ThrottlingException"
         self._random = random.Random(0)
         self._after_commit: list[_AfterCommit] = []
+        # Each operation's quota, as (per_second, burst), and its bucket per account and region.
+        self._quotas: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, str, str], _RateLimit] = {}
         self.set_latency(latency)
+
+    def rate_limit(self, operation: str, per_second: float, burst: int | None = None) -> None:
+        """Throttle operation beyond per_second calls a second per account and region, as AWS's quotas do."""
+        _check_operation(operation)
+        if per_second <= 0:
+            raise ValueError("per_second must be more than 0")
+        size = float(burst if burst is not None else max(1, int(per_second)))
+        if size < 1:
+            raise ValueError("burst must be at least 1")
+        with self._lock:
+            self._quotas[operation] = (per_second, size)
+            for key in [key for key in self._buckets if key[0] == operation]:
+                del self._buckets[key]
+
+    def throttle(self, operation: str, account: str, region: str) -> IoTWirelessError | None:
+        """Take one call of operation from its rate limit: the ThrottlingException when none is left."""
+        with self._lock:
+            quota = self._quotas.get(operation)
+            if quota is None:
+                return None
+            now = time.monotonic()
+            key = (operation, account, region)
+            limit = self._buckets.setdefault(key, _RateLimit(*quota, tokens=quota[1], stamp=now))
+            limit.tokens = min(limit.burst, limit.tokens + (now - limit.stamp) * limit.per_second)
+            limit.stamp = now
+            if limit.tokens >= 1:
+                limit.tokens -= 1
+                return None
+        return ThrottlingException()
 
     def fail_next(self, n: int, code: str = "ThrottlingException") -> None:
         """Make the next n API requests fail with code."""
@@ -82,6 +125,8 @@ class FaultInjector:
             self._fraction = 0.0
             self._latency = 0.0
             self._after_commit.clear()
+            self._quotas.clear()
+            self._buckets.clear()
         self.wake()
 
     def wake(self) -> None:

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from .auth import authenticate
 from .exceptions import InternalServerException, IoTWirelessError, UnknownOperationException
 from .faults import FaultInjector
-from .models import IoTWirelessBackend, Settings, TokenReuse
+from .models import DEFAULT_IMPORT_STEP_SECONDS, IoTWirelessBackend, Settings, TokenReuse
 from .responses import Caller, dispatch, redact
 from .urls import match
 
@@ -139,7 +139,7 @@ class EmulatorApp:
         entry["account"] = account
         if operation is None:
             raise UnknownOperationException(request.method, request.path)
-        error = self.faults.before()
+        error = self.faults.before() or self.faults.throttle(operation, account, identity.region)
         if error is not None:
             entry["faulted"] = True
             raise error
@@ -177,6 +177,8 @@ class EmulatorApp:
                     data = self.backend.settings.to_json()
                 case ("POST", "settings"):
                     data = self.backend.update_settings(**body).to_json()
+                case ("POST", "clock"):
+                    self.backend.advance_clock(float(body["advance"]))
                 case ("GET", "state"):
                     data = {"associations": self.backend.associations()}
                 case _:
@@ -187,7 +189,7 @@ class EmulatorApp:
 
     def _set_faults(self, spec: dict[str, Any]) -> None:
         known = {"fail_next", "fail_fraction", "seed", "code", "latency", "fail_after_commit"}
-        known |= {"hang_after_commit", "seconds", "n"}
+        known |= {"hang_after_commit", "seconds", "n", "rate_limit", "per_second", "burst"}
         if unknown := set(spec) - known:
             raise ValueError(f"unknown fault settings {sorted(unknown)}")
         code = spec.get("code", "ThrottlingException")
@@ -202,6 +204,9 @@ class EmulatorApp:
         if "hang_after_commit" in spec:
             seconds, n = float(spec["seconds"]), int(spec.get("n", 1))
             self.faults.hang_after_commit(spec["hang_after_commit"], seconds, n)
+        if "rate_limit" in spec:
+            burst = int(spec["burst"]) if spec.get("burst") is not None else None
+            self.faults.rate_limit(spec["rate_limit"], float(spec["per_second"]), burst)
 
 
 class Emulator:
@@ -214,8 +219,14 @@ class Emulator:
         token_reuse_after_delete: TokenReuse = "associate",
         state_file: str | Path | None = None,
         latency: float = 0.0,
+        s3_endpoint_url: str | None = None,
+        import_step_seconds: float = DEFAULT_IMPORT_STEP_SECONDS,
     ) -> None:
-        settings = Settings(token_reuse_after_delete=token_reuse_after_delete)
+        settings = Settings(
+            token_reuse_after_delete=token_reuse_after_delete,
+            s3_endpoint_url=s3_endpoint_url,
+            import_step_seconds=import_step_seconds,
+        )
         self.backend = IoTWirelessBackend(settings, state_file)
         self.faults = FaultInjector(latency)
         self.app = EmulatorApp(self.backend, self.faults, credentials, latency)
@@ -326,6 +337,10 @@ class EmulatorClient:
         """Apply the next n calls of operation, then wait seconds."""
         self.request("POST", "faults", {"hang_after_commit": operation, "seconds": seconds, "n": n})
 
+    def rate_limit(self, operation: str, per_second: float, burst: int | None = None) -> None:
+        """Throttle operation beyond per_second calls a second, bursts up to burst."""
+        self.request("POST", "faults", {"rate_limit": operation, "per_second": per_second, "burst": burst})
+
     def clear_faults(self) -> None:
         """Remove every fault and the latency."""
         self.request("DELETE", "faults")
@@ -341,6 +356,10 @@ class EmulatorClient:
     def update_settings(self, **changes: Any) -> dict[str, Any]:
         """Change settings such as token_reuse_after_delete."""
         return cast(dict[str, Any], self.request("POST", "settings", changes))
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock forward, so import tasks progress without waiting."""
+        self.request("POST", "clock", {"advance": seconds})
 
     def state(self) -> dict[str, Any]:
         """Return every association with its tags, without keys."""

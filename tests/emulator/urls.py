@@ -12,10 +12,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
-__all__ = ["OPERATIONS", "match", "request_target", "service_model", "url_map"]
+__all__ = [
+    "DEVICE_OPERATIONS",
+    "OPERATIONS",
+    "PARTNER_OPERATIONS",
+    "match",
+    "request_target",
+    "service_model",
+    "url_map",
+]
 
 # The partner-account, destination and tagging operations this emulator answers.
-OPERATIONS = (
+PARTNER_OPERATIONS = (
     "AssociateAwsAccountWithPartnerAccount",
     "GetPartnerAccount",
     "UpdatePartnerAccount",
@@ -29,6 +37,26 @@ OPERATIONS = (
     "UntagResource",
     "ListTagsForResource",
 )
+# The Sidewalk device path after the association: profiles, devices and import tasks.
+DEVICE_OPERATIONS = (
+    "CreateDeviceProfile",
+    "GetDeviceProfile",
+    "DeleteDeviceProfile",
+    "ListDeviceProfiles",
+    "CreateWirelessDevice",
+    "GetWirelessDevice",
+    "UpdateWirelessDevice",
+    "DeleteWirelessDevice",
+    "ListWirelessDevices",
+    "StartSingleWirelessDeviceImportTask",
+    "StartWirelessDeviceImportTask",
+    "GetWirelessDeviceImportTask",
+    "ListDevicesForWirelessDeviceImportTask",
+    "ListWirelessDeviceImportTasks",
+    "UpdateWirelessDeviceImportTask",
+    "DeleteWirelessDeviceImportTask",
+)
+OPERATIONS = PARTNER_OPERATIONS + DEVICE_OPERATIONS
 
 
 @functools.cache

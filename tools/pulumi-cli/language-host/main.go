@@ -3,11 +3,12 @@
 //
 // Pulumi's own host lives in a module of its own (sdk/python/cmd/pulumi-language-python/v3)
 // that is never tagged and that the Go module proxy does not serve, so it cannot be built
-// here. This host answers the calls `pulumi preview|up|refresh|destroy` make, on top of the
-// same pieces Pulumi's host is built from: sdk/v3's Python toolchain resolves the virtualenv
-// named in Pulumi.yaml, and the program runs through `pulumi-language-python-exec` from the
-// sdk/v3 module of the same version, which the build puts next to this binary. It also runs
-// Python policy packs (`pulumi preview --policy-pack DIR`) for the engine: see RunPlugin.
+// here. This host answers the calls `pulumi install|preview|up|refresh|destroy` make, on top of
+// the same pieces Pulumi's host is built from: sdk/v3's Python toolchain resolves (and for
+// `pulumi install` creates) the virtualenv named in Pulumi.yaml, and the program runs through
+// `pulumi-language-python-exec` from the sdk/v3 module of the same version, which the build
+// puts next to this binary. It also runs Python policy packs (`pulumi preview --policy-pack
+// DIR`) for the engine: see RunPlugin.
 package main
 
 import (
@@ -109,10 +110,21 @@ func main() {
 
 // pythonToolchain resolves the interpreter the way Pulumi.yaml's runtime options ask.
 func pythonToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	return resolveToolchain(info, false)
+}
+
+// resolveToolchain is pythonToolchain for a program, or for a plugin (a policy pack), which as in
+// Pulumi's host never runs in the ambient Python: its virtualenv defaults to `venv`.
+func resolveToolchain(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.Toolchain, error) {
 	opts := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
 	options := info.GetOptions().AsMap()
 	if venv, ok := options["virtualenv"].(string); ok {
 		opts.Virtualenv = venv
+	}
+	if checker, ok := options["typechecker"]; ok {
+		// Pulumi's host runs it before the program; ignoring it would skip the check unnoticed.
+		return nil, fmt.Errorf("the typechecker option (%v) is not supported by this language host: "+
+			"remove it from Pulumi.yaml and run the type checker yourself (make lint runs mypy)", checker)
 	}
 	switch options["toolchain"] {
 	case nil, "pip":
@@ -123,6 +135,9 @@ func pythonToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
 		opts.Toolchain = toolchain.Poetry
 	default:
 		return nil, fmt.Errorf("unsupported toolchain option %v: use pip, uv or poetry", options["toolchain"])
+	}
+	if isPlugin && opts.Toolchain == toolchain.Pip && opts.Virtualenv == "" {
+		opts.Virtualenv = "venv"
 	}
 	return toolchain.ResolveToolchain(opts)
 }
@@ -180,6 +195,54 @@ func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumir
 	}, nil
 }
 
+// InstallDependencies serves `pulumi install` as Pulumi's own host does: sdk/v3's toolchain creates the
+// virtualenv that Pulumi.yaml names and installs requirements.txt into it (pip, uv or poetry alike),
+// its output streamed to the user as it comes. A policy pack packaged with a pyproject.toml is
+// installed into its virtualenv as well, since the pack runs from there.
+func (h *host) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	info := req.GetInfo()
+	if info == nil {
+		// Engines older than ProgramInfo name only the folder.
+		info = &pulumirpc.ProgramInfo{RootDirectory: req.GetDirectory(), ProgramDirectory: req.GetDirectory()}
+	}
+	tc, err := resolveToolchain(info, req.GetIsPlugin())
+	if err != nil {
+		return err
+	}
+	// pip's stdout and stderr are copied onto the stream by two goroutines.
+	server = &serialInstallServer{LanguageRuntime_InstallDependenciesServer: server}
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	// Closed explicitly below, where its error counts; this one only covers the early returns.
+	defer closer.Close()
+
+	ctx := server.Context()
+	programDir := info.GetProgramDirectory()
+	fmt.Fprint(stdout, "Installing dependencies...\n\n")
+	if req.GetIsPlugin() {
+		buildable, err := toolchain.IsBuildablePackage(programDir)
+		if err != nil {
+			return fmt.Errorf("could not tell whether %s is a buildable Python package: %w", programDir, err)
+		}
+		if buildable {
+			err := tc.InstallPackage(ctx, programDir, req.GetUseLanguageVersionTools(), true, stdout, stderr)
+			if err != nil {
+				return err
+			}
+		}
+	}
+	err = tc.InstallDependencies(ctx, programDir, req.GetUseLanguageVersionTools(), true, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, "Finished installing dependencies\n\n")
+	return closer.Close()
+}
+
 func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	h.stop()
 	return &emptypb.Empty{}, nil
@@ -190,6 +253,11 @@ func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	if h.engineAddress == "" {
 		return nil, errors.New("the engine's address is unknown: Handshake must come before Run")
+	}
+	if req.GetAttachDebugger() {
+		// Pulumi's host starts the program under debugpy; this one would run it without, silently.
+		return nil, status.Error(codes.Unimplemented,
+			"this language host cannot attach a debugger: run without --attach-debugger")
 	}
 	tc, err := pythonToolchain(req.GetInfo())
 	if err != nil {
@@ -365,6 +433,18 @@ func (s *serialServer) Send(resp *pulumirpc.RunPluginResponse) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.LanguageRuntime_RunPluginServer.Send(resp)
+}
+
+// serialInstallServer is serialServer for InstallDependencies' stream.
+type serialInstallServer struct {
+	pulumirpc.LanguageRuntime_InstallDependenciesServer
+	mu sync.Mutex
+}
+
+func (s *serialInstallServer) Send(resp *pulumirpc.InstallDependenciesResponse) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.LanguageRuntime_InstallDependenciesServer.Send(resp)
 }
 
 // stackEnv describes the stack to pulumi-policy the way its runtime settings read it; none when
