@@ -9,12 +9,15 @@ from typing import Any, cast
 import pulumi
 import pulumi.dynamic
 
+from components.partner_account import owner_of
 from providers.destination import (
     ARN,
     DESCRIPTION,
     EXPRESSION,
     EXPRESSION_TYPE,
     NAME,
+    OWNER,
+    OWNER_MARKER,
     REGION,
     ROLE_ARN,
     TAGS,
@@ -68,8 +71,11 @@ class Destination(pulumi.dynamic.Resource, module="iotwireless", name="Destinati
             DESCRIPTION: args.description,
             TAGS: args.tags,
             REGION: args.region,
-            # The output computed by the provider, declared so that it becomes an attribute.
+            # Who holds the destination: the owner tag written on it names this stack's resource.
+            OWNER: owner_of(resource_name),
+            # Outputs computed by the provider, declared so that they become attributes.
             ARN: None,
+            OWNER_MARKER: None,
         }
         super().__init__(DestinationProvider(), resource_name, props, opts)
 

@@ -10,6 +10,7 @@ import pulumi
 import pulumi.dynamic
 
 from providers._aws import DEFAULT_REGION, SIDEWALK_REGIONS
+from providers._ownership import owner
 from providers.partner_account import (
     ACCOUNT_LINKED,
     ADOPT_EXISTING,
@@ -18,6 +19,8 @@ from providers.partner_account import (
     ARN,
     CLIENT_REQUEST_TOKEN,
     FINGERPRINT,
+    OWNER,
+    OWNER_MARKER,
     PARTNER_ACCOUNT_ID,
     REGION,
     TAGS,
@@ -25,7 +28,12 @@ from providers.partner_account import (
     default_region,
 )
 
-__all__ = ["PartnerAccount", "PartnerAccountArgs"]
+__all__ = ["PartnerAccount", "PartnerAccountArgs", "owner_of"]
+
+
+def owner_of(resource_name: str) -> str:
+    """Return the owner input of a resource of this program's stack."""
+    return owner(pulumi.get_project(), pulumi.get_stack(), resource_name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,11 +75,14 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
             REGION: args.region,
             CLIENT_REQUEST_TOKEN: args.client_request_token,
             ADOPT_EXISTING: args.adopt_existing,
+            # Who holds the association: the owner tag written on it names this stack's resource.
+            OWNER: owner_of(resource_name),
             # Outputs computed by the provider, declared so that they become attributes.
             ARN: None,
             FINGERPRINT: None,
             ACCOUNT_LINKED: None,
             PARTNER_ACCOUNT_ID: None,
+            OWNER_MARKER: None,
         }
         # A backstop: the engine already keeps the key secret because its input is secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=[APP_SERVER_PRIVATE_KEY])

@@ -38,6 +38,7 @@ __all__ = [
     "ResourceKind",
     "client",
     "error_code",
+    "gone_is_done",
     "is_region_name",
     "shape_rules",
     "translated",
@@ -193,6 +194,16 @@ def _loader() -> Loader:
 def error_code(err: ClientError) -> str:
     """Return the AWS error code of a ClientError."""
     return str(err.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def gone_is_done() -> Iterator[None]:
+    """Let a delete end quietly where AWS answers that the resource no longer exists."""
+    try:
+        yield
+    except PartnerAccountError as err:
+        if err.code != NOT_FOUND:
+            raise
 
 
 @contextmanager

@@ -13,19 +13,23 @@ from providers import _aws
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless.type_defs import TagTypeDef
 
-__all__ = ["TAGS", "failures", "live", "reconcile", "tag_list"]
+__all__ = ["OWNER_KEY", "TAGS", "failures", "live", "reconcile", "tag_list"]
 
 # The input's name on the wire, the same for every resource.
 TAGS = "tags"
 # The model cannot say it: AWS reserves the prefix, in any case.
 _RESERVED_PREFIX = "aws:"
+# The tag that names which stack's resource holds a resource AWS keeps unique (providers/_ownership.py).
+# It is never a user's tag: refused in the tags input, left out of the tags output.
+OWNER_KEY = "pulumi-sidewalk:owner"
 
 
 def failures(tags: Any) -> list[CheckFailure]:
     """Apply the model's tag rules to a tags input; a value not yet known passes."""
     if not isinstance(tags, Mapping):
         return [CheckFailure(TAGS, "tags must be a map of string to string")]
-    most = _aws.shape_rules("TagList")["max"]
+    # One of the model's entries is the owner tag's.
+    most = _aws.shape_rules("TagList")["max"] - 1
     key_max = _aws.shape_rules("TagKey")["max"]
     value_max = _aws.shape_rules("TagValue")["max"]
     reasons: list[str] = []
@@ -40,6 +44,8 @@ def failures(tags: Any) -> list[CheckFailure]:
             reasons.append(
                 f"tags: key {key!r} must not start with {_RESERVED_PREFIX!r} in any case (reserved by AWS)"
             )
+        elif key == OWNER_KEY:
+            reasons.append(f"tags: key {key!r} is reserved: it names the resource that holds this one")
         if not isinstance(value, str) or len(value) > value_max:
             reasons.append(f"tags: the value of {key!r} must be a string of 0 to {value_max} characters")
     return [CheckFailure(TAGS, reason) for reason in reasons]
@@ -52,11 +58,12 @@ def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
 
 def live(
     resource_id: str, region: str, arn: str, kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT
-) -> dict[str, str]:
-    """Read a resource's tags from AWS."""
+) -> tuple[dict[str, str], str | None]:
+    """Read a resource's tags from AWS: the user's, and the owner tag's value apart."""
     with _aws.translated("ListTagsForResource", resource_id, region, kind):
-        tags = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
-    return {t["Key"]: t.get("Value", "") for t in tags}
+        listed = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
+    tags = {t["Key"]: t.get("Value", "") for t in listed}
+    return tags, tags.pop(OWNER_KEY, None)
 
 
 def reconcile(
@@ -66,10 +73,13 @@ def reconcile(
     old: Mapping[str, str],
     new: Mapping[str, str],
     kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT,
+    owner_marker: str | None = None,
 ) -> None:
-    """Send only the added or changed tags, and only the removed keys."""
+    """Send only the added or changed tags, and only the removed keys; a new owner tag rides along."""
     client = _aws.client(region)
     changed = {k: v for k, v in new.items() if old.get(k) != v}
+    if owner_marker is not None:
+        changed[OWNER_KEY] = owner_marker
     removed = sorted(set(old) - set(new))
     if changed:
         with _aws.translated("TagResource", resource_id, region, kind):

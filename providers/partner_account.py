@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -19,7 +18,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from providers import _aws, _regional, _tags
+from providers import _aws, _ownership, _regional, _tags
 from providers._regional import RegionalProvider, default_region, region_failures
 
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ __all__ = [
     "CLIENT_REQUEST_TOKEN",
     "FINGERPRINT",
     "INPUTS",
+    "OWNER",
+    "OWNER_MARKER",
     "PARTNER_ACCOUNT_ID",
     "REGION",
     "TAGS",
@@ -52,7 +53,9 @@ TAGS = _tags.TAGS
 REGION = _regional.REGION
 CLIENT_REQUEST_TOKEN = "clientRequestToken"
 ADOPT_EXISTING = "adoptExisting"
-INPUTS = (AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, REGION, CLIENT_REQUEST_TOKEN, ADOPT_EXISTING)
+# `<project>/<stack>/<resource name>`, set by the component: who holds the association (_ownership).
+OWNER = _ownership.OWNER
+INPUTS = (AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, REGION, CLIENT_REQUEST_TOKEN, ADOPT_EXISTING, OWNER)
 # Computed by check from the key, and kept in plaintext: it shows a key rotation in a preview.
 APP_SERVER_PRIVATE_KEY_DIGEST = "appServerPrivateKeyDigest"
 # Outputs computed by AWS.
@@ -60,6 +63,8 @@ ARN = "arn"
 FINGERPRINT = "fingerprint"
 ACCOUNT_LINKED = "accountLinked"
 PARTNER_ACCOUNT_ID = "partnerAccountId"
+# The owner tag's value this resource wrote: it holds the association while AWS shows the same.
+OWNER_MARKER = _ownership.OWNER_MARKER
 
 _PROVIDER_KEY = "__provider"
 _KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
@@ -71,27 +76,32 @@ _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_AMAZON_ID = 256
 # Inputs whose change replaces the association rather than updating it.
 _REPLACING = (AMAZON_ID, REGION)
-# The (region, AmazonId) of every association a Create in this process made or took over. A
-# replacement that keeps the identity (`pulumi up --replace`, a taint, a rename without an alias)
-# creates the new resource onto the very association the old one holds, since AWS allows one per
-# identity, and only then deletes the old one: that Delete must leave the association to its new
-# owner. The engine starts a provider process per command, so this spans exactly one update.
-_created: set[tuple[str, str]] = set()
+_ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
+_DISASSOCIATE = "DisassociateAwsAccountFromPartnerAccount"
+_TAKE_OVER = (
+    "set adoptExisting to true to bring the association under management (its holder's `pulumi destroy` "
+    "then leaves it in place), or disassociate it first"
+)
 
 
 def _is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _derived_token(news: Mapping[str, Any]) -> str | Unknown:
-    """Name a create by its parameters, so that a retried create is idempotent."""
-    parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS)]
+def _derived_token(news: Mapping[str, Any], scoped: bool = True) -> str | Unknown:
+    """Name a create by its parameters and its owner, so that a retried create is idempotent.
+
+    The owner (project, stack, resource) is part of it: another stack or resource with the same inputs
+    gets another token, so AWS answers its Associate with ConflictException instead of replaying this
+    one's. Unscoped is the formula of releases before owner tags, which a take-over still recognises.
+    """
+    parts = [news.get(k) for k in (REGION, AMAZON_ID, APP_SERVER_PRIVATE_KEY, TAGS, OWNER)]
     if any(_is_unknown(p) for p in parts) or any(_is_unknown(v) for v in (news.get(TAGS) or {}).values()):
         return Unknown()  # type: ignore[no-untyped-call]
-    region, amazon_id, key, tags = parts
+    region, amazon_id, key, tags, owner = parts
     # A digest, so the token (kept in plaintext in state and sent to AWS) never reveals the key.
-    material = json.dumps([region, amazon_id, str(key).lower(), tags or {}], sort_keys=True)
-    return hashlib.sha256(material.encode()).hexdigest()
+    fields = [region, amazon_id, str(key).lower(), tags or {}] + ([owner] if scoped else [])
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def _key_digest(key: Any) -> str | Unknown:
@@ -157,6 +167,7 @@ class PartnerAccountProvider(RegionalProvider):
         adopt = news.get(ADOPT_EXISTING)
         if adopt is not None and not _is_unknown(adopt) and not isinstance(adopt, bool):
             fail(ADOPT_EXISTING, "adoptExisting must be true or false")
+        failures.extend(_ownership.failures(news.get(OWNER)))
         return failures
 
     def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
@@ -168,44 +179,45 @@ class PartnerAccountProvider(RegionalProvider):
             inputs[CLIENT_REQUEST_TOKEN] = olds.get(CLIENT_REQUEST_TOKEN) or _derived_token(inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Compare old outputs with new inputs offline: identity replaces, key and tags update."""
+        """Compare old outputs with new inputs offline: identity replaces; key, tags and owner update."""
         replaces = [k for k in _REPLACING if _is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
         key_changed = _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news.get(APP_SERVER_PRIVATE_KEY))
         tags_changed = (olds.get(TAGS) or {}) != (news.get(TAGS) or {})
+        # An association made before owner tags, or a renamed stack, gets its marker (one TagResource).
+        owner_changed = _ownership.needs_marking(olds, news)
         return DiffResult(
-            changes=bool(replaces) or key_changed or tags_changed,
+            changes=bool(replaces) or key_changed or tags_changed or owner_changed,
             replaces=replaces,
             delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Associate the Sidewalk account, tag it inline, or adopt it when asked to."""
+        """Associate the Sidewalk account with its owner tag inline; take it over only when it may."""
         amazon_id, region = props[AMAZON_ID], props[REGION]
+        marker = _ownership.new_marker(props[OWNER])
         try:
-            arn = _associate(props, props[CLIENT_REQUEST_TOKEN])
+            arn = _associate(props, props[CLIENT_REQUEST_TOKEN], marker)
         except _aws.PartnerAccountError as err:
-            if err.code != _aws.CONFLICT or not props.get(ADOPT_EXISTING):
+            if err.code != _aws.CONFLICT:
                 raise
-            outs = _adopt(props)
+            # Associated already, or the token was used before with other parameters.
+            outs = _claim(props, marker, _get_account(amazon_id, region))
         else:
-            account = _get_account(amazon_id, region)
-            if account is None:
-                # AWS answered a token reused after a disassociation with its old result, without
-                # associating anew: associate once more under a fresh token.
-                arn = _associate(props, uuid.uuid4().hex)
-                account = _require_account(amazon_id, region)
-            outs = _outputs(props, account, arn=arn)
-        _created.add((region, amazon_id))
+            # AWS may answer a reused token with its earlier result: the owner tag says whose it is.
+            outs = _claim(props, marker, _get_account(amazon_id, region), arn)
         return CreateResult(amazon_id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh the association from AWS; an empty id says it is gone."""
+        """Refresh the association from AWS; an empty id says it is gone, or held by another resource."""
         region = self.region_of(props)
         account = _get_account(id_, region)
         if account is None:
             return ReadResult("", {})
         outs = _outputs({**props, AMAZON_ID: id_, REGION: region}, account)
-        outs[TAGS] = _tags.live(id_, region, outs[ARN])
+        outs[TAGS], live_marker = _tags.live(id_, region, outs[ARN])
+        if not _ownership.holds(live_marker, props.get(OWNER_MARKER)):
+            # A replacement, another stack's adoption or someone by hand holds it now: not this resource.
+            return ReadResult("", {})
         if props.get(FINGERPRINT) not in (None, outs[FINGERPRINT]):
             # The key was set outside Pulumi: forget ours so that the next diff sets it again.
             outs.pop(APP_SERVER_PRIVATE_KEY, None)
@@ -220,35 +232,97 @@ class PartnerAccountProvider(RegionalProvider):
             _set_key(id_, region, news[APP_SERVER_PRIVATE_KEY])
             # Read the new fingerprint back: refresh compares it to spot a key set outside Pulumi.
             outs = _outputs(outs, _require_account(id_, region))
-        _tags.reconcile(id_, region, olds[ARN], olds.get(TAGS) or {}, news.get(TAGS) or {})
+        marker = _ownership.new_marker(news[OWNER]) if _ownership.needs_marking(olds, news) else None
+        _tags.reconcile(
+            id_, region, olds[ARN], olds.get(TAGS) or {}, news.get(TAGS) or {}, owner_marker=marker
+        )
+        outs[OWNER_MARKER] = marker or olds[OWNER_MARKER]
         return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Disassociate the Sidewalk account, unless its replacement now holds it; gone counts as deleted."""
+        """Disassociate the Sidewalk account while this resource holds it; gone counts as deleted."""
         region = self.region_of(props)
-        if (region, id_) in _created:
-            return
-        client = _aws.client(region)
-        with (
-            _aws.translated("DisassociateAwsAccountFromPartnerAccount", id_, region),
-            contextlib.suppress(client.exceptions.ResourceNotFoundException),
-        ):
-            client.disassociate_aws_account_from_partner_account(
-                PartnerAccountId=id_, PartnerType=_aws.PARTNER_TYPE
-            )
+        with _aws.gone_is_done():
+            _, live_marker = _tags.live(id_, region, props[ARN])
+            if not _ownership.holds(live_marker, props.get(OWNER_MARKER)):
+                _ownership.leave_alone(_DISASSOCIATE, _aws.SIDEWALK_ACCOUNT.noun, id_, region, live_marker)
+                return
+            with _aws.translated(_DISASSOCIATE, id_, region):
+                _aws.client(region).disassociate_aws_account_from_partner_account(
+                    PartnerAccountId=id_, PartnerType=_aws.PARTNER_TYPE
+                )
 
 
-def _associate(props: Mapping[str, Any], token: str) -> str:
+def _associate(props: Mapping[str, Any], token: str, marker: str | None) -> str:
+    """Associate with the user's tags and, unless None, the owner tag; return the ARN."""
     amazon_id, region = props[AMAZON_ID], props[REGION]
     sidewalk: SidewalkAccountInfoTypeDef = {
         "AmazonId": amazon_id,
         "AppServerPrivateKey": props[APP_SERVER_PRIVATE_KEY],
     }
-    with _aws.translated("AssociateAwsAccountWithPartnerAccount", amazon_id, region):
+    tags = dict(props.get(TAGS) or {})
+    if marker is not None:
+        tags[_tags.OWNER_KEY] = marker
+    with _aws.translated(_ASSOCIATE, amazon_id, region):
         response = _aws.client(region).associate_aws_account_with_partner_account(
-            Sidewalk=sidewalk, ClientRequestToken=token, Tags=_tags.tag_list(props.get(TAGS) or {})
+            Sidewalk=sidewalk, ClientRequestToken=token, Tags=_tags.tag_list(tags)
         )
     return response["Arn"]
+
+
+def _claim(
+    props: Mapping[str, Any],
+    marker: str,
+    account: GetPartnerAccountResponseTypeDef | None,
+    arn: str | None = None,
+) -> dict[str, Any]:
+    """Return the outputs of the association a create ends up with, once it is surely this resource's.
+
+    `arn` is set when the Associate succeeded. The association is then the one it made, unless AWS
+    replayed an earlier create's answer. After a ConflictException it is someone's: taken over when its
+    owner tag names this resource (a replacement's predecessor, or an interrupted create of this one),
+    or when adoptExisting says so; otherwise refused before anything changes.
+    """
+    amazon_id, region = props[AMAZON_ID], props[REGION]
+    if account is None:
+        # Nothing is associated: AWS replayed a token used before the association was removed, or
+        # refused it as used with other parameters. Associate anew under a token of this create alone.
+        arn = _associate(props, uuid.uuid4().hex, marker)
+        return {**_outputs(props, _require_account(amazon_id, region), arn=arn), OWNER_MARKER: marker}
+    arn = account["Sidewalk"].get("Arn") or arn or ""
+    live_tags, live_marker = _tags.live(amazon_id, region, arn)
+    if live_marker == marker:
+        return {**_outputs(props, account, arn=arn), OWNER_MARKER: marker}
+    if not (
+        props.get(ADOPT_EXISTING)
+        or _ownership.same_owner(live_marker, props[OWNER])
+        or (live_marker is None and _made_by_earlier_release(props))
+    ):
+        noun = _aws.SIDEWALK_ACCOUNT.noun
+        raise _ownership.held_error(_ASSOCIATE, noun, amazon_id, region, live_marker, _TAKE_OVER)
+    # Take it over: this resource's key, tags and owner tag.
+    _set_key(amazon_id, region, props[APP_SERVER_PRIVATE_KEY])
+    account = _require_account(amazon_id, region)
+    _tags.reconcile(amazon_id, region, arn, live_tags, props.get(TAGS) or {}, owner_marker=marker)
+    return {**_outputs(props, account), OWNER_MARKER: marker}
+
+
+def _made_by_earlier_release(props: Mapping[str, Any]) -> bool:
+    """Tell whether an unmarked association is what a release before owner tags made from these inputs.
+
+    Those releases associated under a token derived from the inputs alone, with no owner tag, and took
+    over whatever AWS answered that token with: `pulumi up --replace` of such a stack relies on it. AWS
+    replays the answer only to the same token with the same parameters, and associates nothing new
+    while the association exists.
+    """
+    token = _derived_token(props, scoped=False)
+    try:
+        _associate(props, str(token), marker=None)
+    except _aws.PartnerAccountError as err:
+        if err.code != _aws.CONFLICT:
+            raise
+        return False
+    return True
 
 
 def _get_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTypeDef | None:
@@ -266,16 +340,6 @@ def _require_account(amazon_id: str, region: str) -> GetPartnerAccountResponseTy
         return _aws.client(region).get_partner_account(
             PartnerAccountId=amazon_id, PartnerType=_aws.PARTNER_TYPE
         )
-
-
-def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Take over an existing association: set the key, reconcile tags, read it back."""
-    amazon_id, region = props[AMAZON_ID], props[REGION]
-    _set_key(amazon_id, region, props[APP_SERVER_PRIVATE_KEY])
-    account = _require_account(amazon_id, region)
-    arn = account["Sidewalk"]["Arn"]
-    _tags.reconcile(amazon_id, region, arn, _tags.live(amazon_id, region, arn), props.get(TAGS) or {})
-    return _outputs(props, account)
 
 
 def _set_key(amazon_id: str, region: str, key: str) -> None:

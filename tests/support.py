@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import runpy
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +17,13 @@ import pulumi
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import settings
 
+from providers._ownership import owner
+from providers._tags import OWNER_KEY
 from providers.destination import DestinationProvider
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
-from tests.engine.engine import Registration
-from tests.engine.provider import PROJECT_ROOT, merged_env
+from tests.engine.engine import STACK, Registration
+from tests.engine.provider import PROJECT_NAME, PROJECT_ROOT, merged_env
 
 if TYPE_CHECKING:
     from tests.emulator import Emulator
@@ -31,6 +34,53 @@ OTHER_KEY = "9c" * 32
 PASSPHRASE = "throwaway-test-passphrase"
 # The AmazonId of the `stack` fixture's program.
 STACK_AMAZON_ID = "amzn1.account.PROGRAM"
+
+
+def linux_gaps(platform: str, has_proc: bool, os_names: Sequence[str]) -> str | None:
+    """Return one line naming what the tests need of Linux that this machine lacks, or None."""
+    # The tests read /proc for processes and their groups, start sessions (setsid) and drive a
+    # pseudo-terminal (openpty, with termios): Linux has them all, macOS and Windows do not.
+    missing = [] if has_proc else ["/proc"]
+    missing += [f"os.{name}" for name in ("setsid", "openpty") if name not in os_names]
+    if platform.startswith("linux") and not missing:
+        return None
+    return (
+        f"the tests need Linux (/proc, os.setsid, a pseudo-terminal); this is {platform}, "
+        f"missing {', '.join(missing) or 'Linux itself'}: run them on Linux, e.g. in a Linux container or VM"
+    )
+
+
+def machine_gaps() -> str | None:
+    """Return one line naming what the tests need of Linux that this machine lacks, or None."""
+    return linux_gaps(sys.platform, Path("/proc/self/status").is_file(), dir(os))
+
+
+class Turns:
+    """A lock that tests of parallel workers hold together and a serial test holds alone.
+
+    Two flock(2) locks: `gate` is held exclusively by a serial test from its request on, so that no
+    other test starts meanwhile; `machine` is shared by running tests and exclusive for a serial one.
+    Held over the whole test protocol (setup, call, teardown); released by the kernel if a worker dies.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.gate = folder / "gate.lock"
+        self.machine = folder / "machine.lock"
+
+    @contextlib.contextmanager
+    def hold(self, alone: bool) -> Iterator[None]:
+        """Take the machine, shared with other tests or, when alone is true, to this test alone."""
+        # Imported here: Windows has no fcntl, and there the machine check must speak first.
+        import fcntl
+
+        with self.gate.open("a") as gate, self.machine.open("a") as machine:
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            if alone:
+                fcntl.flock(machine, fcntl.LOCK_EX)
+            else:
+                fcntl.flock(machine, fcntl.LOCK_SH)
+                fcntl.flock(gate, fcntl.LOCK_UN)
+            yield
 
 
 def emulator_env(url: str) -> dict[str, str | None]:
@@ -79,9 +129,19 @@ def program_outputs(project: Path) -> dict[str, pulumi.Output[Any]]:
     return dict(root.outputs)  # type: ignore[attr-defined]
 
 
+def partner_account_owner(name: str) -> str:
+    """Return the owner input the component gives a PartnerAccount of the harness's stack."""
+    return owner(PROJECT_NAME, STACK, name)
+
+
 def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **inputs: Any) -> Registration:
     """Register a PartnerAccount exactly as components.partner_account does."""
-    props: dict[str, Any] = {"amazonId": f"amzn1.account.{name}", "appServerPrivateKey": KEY, **inputs}
+    props: dict[str, Any] = {
+        "amazonId": f"amzn1.account.{name}",
+        "appServerPrivateKey": KEY,
+        "owner": partner_account_owner(name),
+        **inputs,
+    }
     if "appServerPrivateKey" in props and not isinstance(props["appServerPrivateKey"], wire.Secret):
         props["appServerPrivateKey"] = wire.Secret(props["appServerPrivateKey"])
     props["__provider"] = wire.Secret(provider_blob or serialize_provider(PartnerAccountProvider()))
@@ -191,6 +251,7 @@ def destination(
         "expression": "sidewalk_uplinks",
         "expressionType": "RuleName",
         "roleArn": ROLE_ARN,
+        "owner": owner(PROJECT_NAME, STACK, resource_name),
         **inputs,
         "__provider": wire.Secret(provider_blob or serialize_provider(DestinationProvider())),
     }
@@ -198,5 +259,62 @@ def destination(
 
 
 def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
-    """Return the tags AWS holds for an ARN."""
+    """Return the user's tags AWS holds for an ARN: all but the owner tag."""
+    tags = all_live_tags(iotwireless, arn)
+    tags.pop(OWNER_KEY, None)
+    return tags
+
+
+def live_owner(iotwireless: Any, arn: str) -> str | None:
+    """Return the owner tag AWS holds for an ARN, or None."""
+    return all_live_tags(iotwireless, arn).get(OWNER_KEY)
+
+
+def all_live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
+    """Return every tag AWS holds for an ARN, the owner tag included."""
     return {t["Key"]: t.get("Value", "") for t in iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+
+
+DEVICE_PROFILE_TYPE = "pulumi-python:dynamic/iotwireless:SidewalkDeviceProfile"
+
+
+def device_profile(
+    resource_name: str = "sensors", provider_blob: str | None = None, **inputs: Any
+) -> Registration:
+    """Register a SidewalkDeviceProfile as components.device_profile does, named as the resource."""
+    from providers.device_profile import DeviceProfileProvider
+
+    props: dict[str, Any] = {
+        "name": resource_name,
+        "owner": owner(PROJECT_NAME, STACK, resource_name),
+        **inputs,
+        "__provider": wire.Secret(provider_blob or serialize_provider(DeviceProfileProvider())),
+    }
+    return Registration(DEVICE_PROFILE_TYPE, resource_name, {k: v for k, v in props.items() if v is not None})
+
+
+WIRELESS_DEVICE_TYPE = "pulumi-python:dynamic/iotwireless:SidewalkDevice"
+# A Sidewalk manufacturing serial number, as the Sidewalk tools print one: 64 hex digits.
+SMSN = "a1b2c3d4e5f6" * 5 + "0123"
+
+
+def wireless_device(
+    resource_name: str = "sensor-1", provider_blob: str | None = None, **inputs: Any
+) -> Registration:
+    """Register a SidewalkDevice as components.wireless_device does, its private keys a secret output."""
+    from providers.wireless_device import WirelessDeviceProvider
+
+    props: dict[str, Any] = {
+        "name": resource_name,
+        "sidewalkManufacturingSn": SMSN,
+        "destinationName": "uplinks",
+        "owner": owner(PROJECT_NAME, STACK, resource_name),
+        **inputs,
+        "__provider": wire.Secret(provider_blob or serialize_provider(WirelessDeviceProvider())),
+    }
+    return Registration(
+        WIRELESS_DEVICE_TYPE,
+        resource_name,
+        {k: v for k, v in props.items() if v is not None},
+        additional_secret_outputs=["privateKeys"],
+    )

@@ -19,6 +19,7 @@ from providers.partner_account import (
     APP_SERVER_PRIVATE_KEY,
     CLIENT_REQUEST_TOKEN,
     INPUTS,
+    OWNER,
     REGION,
     TAGS,
     PartnerAccountProvider,
@@ -27,7 +28,7 @@ from tests.convergence import SIDEWALK, associated
 from tests.emulator import Emulator
 from tests.engine.engine import Engine, EngineError
 from tests.engine.provider import ProviderProcess
-from tests.support import assert_no_key, emulator_env, partner_account
+from tests.support import assert_no_key, emulator_env, partner_account, partner_account_owner
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -98,6 +99,13 @@ regions = st.one_of(
     ),
     st.from_regex(r"(us|eu|cn|us-gov)-\w{1,8}-\d{1,2}", fullmatch=True),
 )
+# The resource name the property tests register, and the owner the component gives it.
+FUZZ_OWNER = partner_account_owner("fuzz")
+owners = st.one_of(
+    st.just(FUZZ_OWNER),
+    st.text(CHARACTERS, max_size=12),
+    st.from_regex(r"[a-z]{0,3}/[a-z]{0,3}", fullmatch=True),
+)
 tokens = st.one_of(st.text(TOKEN_CHARACTERS, min_size=1, max_size=64), st.text(CHARACTERS, max_size=66))
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(CHARACTERS, max_size=8)
@@ -126,16 +134,18 @@ inputs = st.fixed_dictionaries(
         REGION: regions,
         CLIENT_REQUEST_TOKEN: tokens,
         ADOPT_EXISTING: st.booleans(),
+        OWNER: owners,
     },
 )
-# Mostly what a program might send: both required inputs present, the rest optional.
+# Mostly what a program might send: the required inputs present (the owner as the component sets
+# it), the rest optional.
 plausible_inputs = st.fixed_dictionaries(
-    {AMAZON_ID: amazon_ids, APP_SERVER_PRIVATE_KEY: st.one_of(valid_keys, keys)},
+    {AMAZON_ID: amazon_ids, APP_SERVER_PRIVATE_KEY: st.one_of(valid_keys, keys), OWNER: st.just(FUZZ_OWNER)},
     optional={TAGS: tag_maps, REGION: regions, CLIENT_REQUEST_TOKEN: tokens, ADOPT_EXISTING: st.booleans()},
 )
 # Biased towards what check should accept, edge cases included, so that few examples are discarded.
 acceptable_inputs = st.fixed_dictionaries(
-    {AMAZON_ID: amazon_ids, APP_SERVER_PRIVATE_KEY: valid_keys},
+    {AMAZON_ID: amazon_ids, APP_SERVER_PRIVATE_KEY: valid_keys, OWNER: st.just(FUZZ_OWNER)},
     optional={
         TAGS: tag_maps,
         REGION: regions,
@@ -152,6 +162,7 @@ wild_inputs = st.fixed_dictionaries(
         REGION: wild(regions),
         CLIENT_REQUEST_TOKEN: wild(tokens),
         ADOPT_EXISTING: wild(st.booleans()),
+        OWNER: wild(owners),
         "amazonID": json_values,
         "tagz": json_values,
     },
@@ -199,7 +210,7 @@ def test_check_never_raises_and_names_input_and_rule(news: dict[str, Any], old_t
     olds = {CLIENT_REQUEST_TOKEN: old_token} if old_token is not None else {}
     result = PartnerAccountProvider().check(olds, dict(news))
     for failure in result.failures or []:
-        assert failure.property in news or failure.property in (AMAZON_ID, APP_SERVER_PRIVATE_KEY)
+        assert failure.property in news or failure.property in (AMAZON_ID, APP_SERVER_PRIVATE_KEY, OWNER)
         assert failure.property in failure.reason
         assert RULE.search(failure.reason), failure.reason
 

@@ -12,7 +12,7 @@ from providers.destination import DestinationProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
 from tests.operations import LIST_TAGS, UNTAG
-from tests.support import ROLE_ARN, destination, live_tags
+from tests.support import ROLE_ARN, destination, live_owner, live_tags
 
 CREATE = "CreateDestination"
 GET = "GetDestination"
@@ -27,12 +27,17 @@ def outputs_of(engine: Engine, reg: Registration) -> dict[str, Any]:
 
 
 def test_create_is_one_call_with_tags_inline(engine: Engine, emulator: Any, iotwireless: Any) -> None:
-    """Create makes one CreateDestination with the tags inline, and outputs the inputs and the ARN."""
+    """Create makes one CreateDestination with the tags and owner tag inline, and outputs the ARN."""
     reg = destination(tags={"team": "iot"}, description="uplinks of the fleet")
     emulator.clear_log()
     assert [s.op for s in engine.up([reg])] == ["create"]
     assert emulator.calls() == [CREATE]
-    assert emulator.log[0]["body"]["Tags"] == [{"Key": "team", "Value": "iot"}]
+    marker = outputs_of(engine, reg)["ownerMarker"]
+    assert marker.startswith("sidewalk-partner-account/dev/uplinks#")
+    assert emulator.log[0]["body"]["Tags"] == [
+        {"Key": "pulumi-sidewalk:owner", "Value": marker},
+        {"Key": "team", "Value": "iot"},
+    ]
     assert engine.resources[reg.urn].id == "uplinks"
     assert {k: v for k, v in outputs_of(engine, reg).items() if k != "__provider"} == {
         "name": "uplinks",
@@ -42,8 +47,11 @@ def test_create_is_one_call_with_tags_inline(engine: Engine, emulator: Any, iotw
         "description": "uplinks of the fleet",
         "tags": {"team": "iot"},
         "region": "us-east-1",
+        "owner": "sidewalk-partner-account/dev/uplinks",
         "arn": ARN,
+        "ownerMarker": marker,
     }
+    assert live_owner(iotwireless, ARN) == marker
     live = iotwireless.get_destination(Name="uplinks")
     assert (live["Expression"], live["ExpressionType"], live["RoleArn"]) == (
         "sidewalk_uplinks",
@@ -99,8 +107,8 @@ def test_name_change_replaces_creating_before_deleting(
     assert [(s.op, s.replaces) for s in engine.preview([renamed])] == [("replace", ["name"])]
     steps = engine.up([renamed], skip_preview=True)
     assert [s.op for s in steps] == ["replace", "delete"]
-    assert emulator.calls() == [CREATE, DELETE]
-    assert [(e["operation"], e["path"]) for e in emulator.log][1] == (DELETE, "/destinations/uplinks")
+    assert emulator.calls() == [CREATE, LIST_TAGS, DELETE]
+    assert [(e["operation"], e["path"]) for e in emulator.log][2] == (DELETE, "/destinations/uplinks")
     assert engine.resources[reg.urn].id == "uplinks-v2"
     iotwireless.get_destination(Name="uplinks-v2")
     with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
@@ -117,6 +125,7 @@ def test_region_change_replaces(engine: Engine, emulator: Any) -> None:
     assert [(s.op, s.replaces) for s in steps] == [("replace", ["region"]), ("delete", [])]
     assert [(e["operation"], e["region"]) for e in emulator.log] == [
         (CREATE, "us-west-2"),
+        (LIST_TAGS, "us-east-1"),
         (DELETE, "us-east-1"),
     ]
     assert outputs_of(engine, reg)["arn"] == ARN.replace("us-east-1", "us-west-2")
@@ -159,11 +168,11 @@ def test_refresh_reads_changes_made_outside_and_up_puts_them_back(
 
 
 def test_destroy_deletes(engine: Engine, emulator: Any, iotwireless: Any) -> None:
-    """Destroy is one DeleteDestination, and the destination is gone."""
+    """Destroy reads the owner tag, then deletes the destination it still holds."""
     engine.up([destination()])
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
-    assert emulator.calls() == [DELETE]
+    assert emulator.calls() == [LIST_TAGS, DELETE]
     with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
         iotwireless.get_destination(Name="uplinks")
 
@@ -176,7 +185,7 @@ def test_delete_of_a_destination_already_gone_succeeds(
     iotwireless.delete_destination(Name="uplinks")
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
-    assert [(e["operation"], e["status"]) for e in emulator.log] == [(DELETE, 404)]
+    assert [(e["operation"], e["status"]) for e in emulator.log] == [(LIST_TAGS, 404)]
     assert engine.resources == {}
 
 
@@ -196,7 +205,7 @@ def test_delete_of_a_destination_still_in_use_fails_and_keeps_it(
         "(ConflictException: Destination uplinks is used by wireless devices and cannot be deleted): "
         "wireless devices still send to this destination: give them another destination first."
     )
-    assert emulator.calls() == [DELETE]
+    assert emulator.calls() == [LIST_TAGS, DELETE]
     assert reg.urn in engine.resources
     assert iotwireless.get_destination(Name="uplinks")["Arn"] == ARN
     emulator.backend.use_destination("123456789012", "us-east-1", "uplinks", in_use=False)
@@ -208,7 +217,7 @@ def test_delete_of_a_destination_still_in_use_fails_and_keeps_it(
 def test_delete_refused_by_aws_fails_and_keeps_the_destination(
     engine: Engine, emulator: Any, iotwireless: Any
 ) -> None:
-    """Destroy refused with AccessDeniedException fails naming the action to grant; state keeps it."""
+    """Destroy refused with AccessDeniedException fails at its first call naming it; state keeps it."""
     reg = destination()
     engine.up([reg])
     # The emulator refuses every call in a region it does not serve, as AWS answers a missing grant.
@@ -219,11 +228,11 @@ def test_delete_refused_by_aws_fails_and_keeps_the_destination(
     assert exc.value.op == "delete"
     last_line = exc.value.message.strip().splitlines()[-1]
     assert last_line.startswith(
-        "providers._aws.PartnerAccountError: DeleteDestination failed for destination 'uplinks' in us-east-1 "
-        "(AccessDeniedException: "
+        "providers._aws.PartnerAccountError: ListTagsForResource failed for destination 'uplinks' in "
+        "us-east-1 (AccessDeniedException: "
     )
-    assert last_line.endswith("grant iotwireless:DeleteDestination to the credentials in use.")
-    assert emulator.calls() == [DELETE]
+    assert last_line.endswith("grant iotwireless:ListTagsForResource to the credentials in use.")
+    assert emulator.calls() == [LIST_TAGS]
     assert reg.urn in engine.resources
     emulator.backend.update_settings(sidewalk_regions={"us-east-1"})
     assert iotwireless.get_destination(Name="uplinks")["Arn"] == ARN

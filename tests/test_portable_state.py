@@ -12,7 +12,7 @@ from tests.convergence import associated
 from tests.engine import wire
 from tests.engine.engine import Engine
 from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.support import PASSPHRASE, STACK_AMAZON_ID, Stack, partner_account
+from tests.support import PASSPHRASE, STACK_AMAZON_ID, Stack, live_tags, partner_account
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -103,4 +103,4 @@ def test_saved_checkpoint_is_updated_from_a_fresh_process(
     assert run.returncode == 0, run.stderr
     assert [(s["op"], s["diffs"]) for s in run.steps] == [("update", ["tags"])]
     arn = run.outputs["partnerAccountArn"]
-    assert iotwireless.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "radio"}]
+    assert live_tags(iotwireless, arn) == {"team": "radio"}

@@ -9,11 +9,23 @@ import pytest
 
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
-from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
+from tests.operations import (
+    ASSOCIATE,
+    CREATE_CALLS,
+    DELETE_CALLS,
+    DISASSOCIATE,
+    GET,
+    LIST_TAGS,
+    TAG,
+    TAKE_OVER_CALLS,
+    UNTAG,
+    UPDATE,
+)
 from tests.support import (
     KEY,
     OTHER_KEY,
     assert_no_key,
+    live_owner,
     live_tags,
     partner_account,
 )
@@ -32,15 +44,21 @@ def sweep(engine: Engine, *keys: str) -> None:
 
 
 def test_create_associates_with_tags_inline_then_reads_once(engine: Engine, emulator: Any) -> None:
-    """Create makes one Associate with the tags inline and one Get, and returns the contract outputs."""
+    """Create: one Associate with the tags and owner tag inline, one Get, one look at the owner tag."""
     reg = partner_account(tags={"team": "iot"})
     emulator.clear_log()
     steps = engine.up([reg])
     assert [s.op for s in steps] == ["create"]
-    assert emulator.calls() == [ASSOCIATE, GET]
+    assert emulator.calls() == CREATE_CALLS
     associate = emulator.log[0]
-    assert associate["body"]["Tags"] == [{"Key": "team", "Value": "iot"}]
     outs = outputs_of(engine, reg)
+    marker = outs["ownerMarker"]
+    assert marker.startswith("sidewalk-partner-account/dev/sidewalk#")
+    assert associate["body"]["Tags"] == [
+        {"Key": "pulumi-sidewalk:owner", "Value": marker},
+        {"Key": "team", "Value": "iot"},
+    ]
+    assert outs["tags"] == {"team": "iot"}
     assert (
         outs["arn"] == f"arn:aws:iotwireless:us-east-1:123456789012:SidewalkAccount/{reg.inputs['amazonId']}"
     )
@@ -106,7 +124,7 @@ def test_amazon_id_change_replaces_creating_before_deleting(
     assert [(s.op, s.replaces) for s in preview] == [("replace", ["amazonId"])]
     steps = engine.up([new], skip_preview=True)
     assert [s.op for s in steps] == ["replace", "delete"]
-    assert emulator.calls() == [ASSOCIATE, GET, DISASSOCIATE]
+    assert emulator.calls() == CREATE_CALLS + DELETE_CALLS
     assert [e["body"]["Sidewalk"]["AmazonId"] for e in emulator.log if e["operation"] == ASSOCIATE] == [
         "amzn1.account.NEW"
     ]
@@ -116,19 +134,28 @@ def test_amazon_id_change_replaces_creating_before_deleting(
     assert list(engine.resources) == [new.urn]
 
 
-def test_rename_without_alias_hands_the_association_to_the_new_resource(
-    engine: Engine, emulator: Any
+def test_rename_without_alias_is_refused_then_adopted_explicitly(
+    engine: Engine, emulator: Any, iotwireless: Any
 ) -> None:
-    """A new resource onto the same association, then the old one's delete, keeps the association."""
-    engine.up([partner_account("before", amazonId="amzn1.account.SAME")])
+    """A renamed resource is another resource: refused naming the holder; adoptExisting moves it over."""
+    before = partner_account("before", amazonId="amzn1.account.SAME")
+    engine.up([before])
     emulator.clear_log()
-    renamed = partner_account("after", amazonId="amzn1.account.SAME")
+    with pytest.raises(EngineError) as exc:
+        engine.up([partner_account("after", amazonId="amzn1.account.SAME")], skip_preview=True)
+    assert "held by resource 'before' of stack 'dev'" in exc.value.message
+    assert emulator.calls() == [ASSOCIATE, GET, LIST_TAGS]
+    assert list(engine.resources) == [before.urn]
+    renamed = partner_account("after", amazonId="amzn1.account.SAME", adoptExisting=True)
+    emulator.clear_log()
     steps = engine.up([renamed], skip_preview=True)
     assert [s.op for s in steps] == ["create", "delete"]
-    assert emulator.calls() == [ASSOCIATE, GET]
+    # The old resource's delete finds the new owner tag and leaves the association in place.
+    assert emulator.calls() == [*TAKE_OVER_CALLS, LIST_TAGS]
     [association] = emulator.backend.associations()
     assert outputs_of(engine, renamed)["arn"] == association["Arn"]
-    # The next command is a new provider process: there, a delete disassociates as ever.
+    assert live_owner(iotwireless, association["Arn"]) == outputs_of(engine, renamed)["ownerMarker"]
+    assert list(engine.resources) == [renamed.urn]
     engine.destroy()
     assert emulator.backend.associations() == []
 
@@ -144,6 +171,8 @@ def test_region_change_replaces(engine: Engine, emulator: Any) -> None:
     assert [(e["operation"], e["region"]) for e in emulator.log] == [
         (ASSOCIATE, "us-west-2"),
         (GET, "us-west-2"),
+        (LIST_TAGS, "us-west-2"),
+        (LIST_TAGS, "us-east-1"),
         (DISASSOCIATE, "us-east-1"),
     ]
     assert outputs_of(engine, reg)["region"] == "us-west-2"
@@ -217,7 +246,7 @@ def test_destroy_disassociates(engine: Engine, emulator: Any, iotwireless: Any) 
     engine.up([partner_account()])
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
-    assert emulator.calls() == [DISASSOCIATE]
+    assert emulator.calls() == DELETE_CALLS
     assert iotwireless.list_partner_accounts()["Sidewalk"] == []
 
 
@@ -257,7 +286,7 @@ def test_adopt_existing_takes_over_key_and_tags(engine: Engine, emulator: Any, i
     emulator.clear_log()
     steps = engine.up([reg], skip_preview=True)
     assert [s.op for s in steps] == ["create"]
-    assert emulator.calls() == [ASSOCIATE, UPDATE, GET, LIST_TAGS, TAG, UNTAG]
+    assert emulator.calls() == [*TAKE_OVER_CALLS, UNTAG]
     assert live_tags(iotwireless, arn) == {"team": "iot", "env": "dev"}
     live = iotwireless.get_partner_account(PartnerAccountId=reg.inputs["amazonId"], PartnerType="Sidewalk")
     assert outputs_of(engine, reg)["fingerprint"] == live["Sidewalk"]["Fingerprint"]
@@ -271,7 +300,7 @@ def test_adopt_existing_without_an_existing_association_creates(engine: Engine, 
     """AdoptExisting on a new AmazonId simply associates it."""
     emulator.clear_log()
     engine.up([partner_account(adoptExisting=True)])
-    assert emulator.calls() == [ASSOCIATE, GET]
+    assert emulator.calls() == CREATE_CALLS
 
 
 @pytest.mark.parametrize(
