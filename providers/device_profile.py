@@ -1,0 +1,213 @@
+"""DeviceProfileProvider manages an AWS IoT Wireless Sidewalk device profile: the DAK devices are made with.
+
+AWS generates a profile's id, so no two resources ever meet on one profile by its name, and the
+profile needs no owner tag to be unique. It is tagged with one all the same (providers/_ownership.py),
+so that it follows the rule of every resource here: a profile made by an interrupted create names the
+stack's resource that made it in the console, and read and delete act only on the profile this
+resource still holds (one another stack took over with `pulumi import` is left to it).
+
+CreateDeviceProfile's ClientRequestToken is left to botocore, which fills in a new one per call and
+keeps it across its retries. A token derived from the inputs would make AWS answer a replacement with
+the same inputs (`pulumi up --replace`) with the very profile it replaces, which the old resource's
+delete then removes; an interrupted create costs at most one unused, owner-tagged profile instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.output import Unknown
+
+from providers import _aws, _ownership, _regional, _tags
+
+__all__ = [
+    "APPLICATION_SERVER_PUBLIC_KEY",
+    "ARN",
+    "DAK_CERTIFICATE_METADATA",
+    "DEVICE_PROFILE",
+    "INPUTS",
+    "NAME",
+    "OWNER",
+    "OWNER_MARKER",
+    "QUALIFICATION_STATUS",
+    "REGION",
+    "TAGS",
+    "DeviceProfileProvider",
+    "shape_failure",
+]
+
+# Input names on the wire.
+NAME = "name"
+TAGS = _tags.TAGS
+REGION = _regional.REGION
+# `<project>/<stack>/<resource name>`, set by the component: who holds the profile (_ownership).
+OWNER = _ownership.OWNER
+INPUTS = (NAME, TAGS, REGION, OWNER)
+# Outputs computed by AWS; the resource's id is the profile's Id.
+ARN = "arn"
+APPLICATION_SERVER_PUBLIC_KEY = "applicationServerPublicKey"
+DAK_CERTIFICATE_METADATA = "dakCertificateMetadata"
+QUALIFICATION_STATUS = "qualificationStatus"
+# The owner tag's value this resource wrote: it holds the profile while AWS shows the same.
+OWNER_MARKER = _ownership.OWNER_MARKER
+
+DEVICE_PROFILE = _aws.ResourceKind(
+    noun="device profile",
+    conflict="AWS refused to create the device profile as a duplicate: run the command again",
+    gone="device profile",
+)
+# DeleteDeviceProfile answers ConflictException for a profile that wireless devices still use.
+_PROFILE_IN_USE = dataclasses.replace(
+    DEVICE_PROFILE,
+    conflict="wireless devices still use this device profile: delete them or give them another profile first",
+)
+
+_PROVIDER_KEY = "__provider"
+# The shape of botocore's model behind the string input: its min, max and pattern apply.
+_SHAPES = {NAME: "DeviceProfileName"}
+# Nothing but tags updates in place: CreateDeviceProfile is the only call that sets the rest.
+_REPLACING = (NAME, REGION)
+_CREATE = "CreateDeviceProfile"
+_GET = "GetDeviceProfile"
+_DELETE = "DeleteDeviceProfile"
+
+
+def shape_failure(prop: str, shape: str, value: Any, required: bool = False) -> CheckFailure | None:
+    """Apply the model's rules for a string shape to one input, or return None when it keeps them."""
+    rules = _aws.shape_rules(shape)
+    if not isinstance(value, str):
+        return CheckFailure(prop, f"{prop} must be a string")
+    if "enum" in rules:
+        if value not in rules["enum"]:
+            return CheckFailure(prop, f"{prop} must be one of {', '.join(rules['enum'])}")
+        return None
+    # AWS refuses an empty required member even where the model sets no minimum.
+    low, high = max(rules.get("min", 0), 1 if required else 0), rules["max"]
+    if not low <= len(value) <= high:
+        return CheckFailure(prop, f"{prop} must be {low} to {high} characters")
+    if "pattern" in rules and not re.fullmatch(rules["pattern"], value):
+        return CheckFailure(prop, f"{prop} must match the pattern {rules['pattern']}")
+    return None
+
+
+def _public(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
+
+
+class DeviceProfileProvider(_regional.RegionalProvider):
+    """A provider that runs each lifecycle step of a SidewalkDeviceProfile through boto3."""
+
+    def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
+        """Apply every rule to known input values; never raise."""
+        failures = [
+            CheckFailure(
+                name,
+                f"{name!r} is not an input of SidewalkDeviceProfile (the inputs are {', '.join(INPUTS)})",
+            )
+            for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
+        ]
+        for prop, shape in _SHAPES.items():
+            value = news.get(prop)
+            failure = (
+                None if value is None or isinstance(value, Unknown) else shape_failure(prop, shape, value)
+            )
+            if failure is not None:
+                failures.append(failure)
+        tags = news.get(TAGS)
+        if tags is not None and not isinstance(tags, Unknown):
+            failures.extend(_tags.failures(tags))
+        failures.extend(_regional.region_failures(news.get(REGION)))
+        failures.extend(_ownership.failures(news.get(OWNER)))
+        return failures
+
+    def fill_defaults(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """Set the name, after the region and tags every resource gets."""
+        # GetDeviceProfile reads an absent name back as none: "" keeps the diff quiet.
+        if inputs.get(NAME) is None:
+            inputs[NAME] = ""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare old outputs with new inputs offline: name and region replace, tags update."""
+        replaces = [k for k in _REPLACING if isinstance(news.get(k), Unknown) or olds.get(k) != news.get(k)]
+        changed = (olds.get(TAGS) or {}) != (news.get(TAGS) or {}) or _ownership.needs_marking(olds, news)
+        return DiffResult(changes=bool(replaces) or changed, replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Call CreateDeviceProfile once, tags and owner tag inline, then read what AWS generated."""
+        region = props[REGION]
+        marker = _ownership.new_marker(props[OWNER])
+        client = _aws.client(region)
+        # The profile has no id before AWS answers: errors name it by its name, if any.
+        label = props[NAME]
+        name = {"Name": props[NAME]} if props[NAME] else {}
+        with _aws.translated(_CREATE, label, region, DEVICE_PROFILE):
+            profile_id = client.create_device_profile(
+                **name, Sidewalk={}, Tags=_tags.tag_list({**props[TAGS], _tags.OWNER_KEY: marker})
+            )["Id"]
+        live = _get_profile(profile_id, region)
+        return CreateResult(profile_id, {**_outputs(props, live), OWNER_MARKER: marker})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh the profile and its tags; an empty id says it is gone, or held by another resource."""
+        region = self.region_of(props)
+        client = _aws.client(region)
+        with _aws.translated(_GET, id_, region, DEVICE_PROFILE):
+            try:
+                live = client.get_device_profile(Id=id_)
+            except client.exceptions.ResourceNotFoundException:
+                return ReadResult("", {})
+        outs = _outputs({**props, REGION: region}, live)
+        outs[TAGS], live_marker = _tags.live(id_, region, outs[ARN], DEVICE_PROFILE)
+        if not _ownership.holds(live_marker, props.get(OWNER_MARKER)):
+            return ReadResult("", {})
+        return ReadResult(id_, outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Send only the changed tags, and a new owner tag when the diff asks for one."""
+        marker = _ownership.new_marker(news[OWNER]) if _ownership.needs_marking(olds, news) else None
+        _tags.reconcile(
+            id_,
+            news[REGION],
+            olds[ARN],
+            olds.get(TAGS) or {},
+            news[TAGS],
+            DEVICE_PROFILE,
+            owner_marker=marker,
+        )
+        return UpdateResult(
+            {**_public(olds), **_public(news), OWNER_MARKER: marker or olds.get(OWNER_MARKER)}
+        )
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Remove the profile while this resource holds it; one already gone counts as deleted."""
+        region = self.region_of(props)
+        with _aws.gone_is_done():
+            _, live_marker = _tags.live(id_, region, props[ARN], DEVICE_PROFILE)
+            if not _ownership.holds(live_marker, props.get(OWNER_MARKER)):
+                _ownership.leave_alone(_DELETE, DEVICE_PROFILE.noun, id_, region, live_marker)
+                return
+            with _aws.translated(_DELETE, id_, region, _PROFILE_IN_USE):
+                _aws.client(region).delete_device_profile(Id=id_)
+
+
+def _get_profile(profile_id: str, region: str) -> Mapping[str, Any]:
+    with _aws.translated(_GET, profile_id, region, DEVICE_PROFILE):
+        live: Mapping[str, Any] = _aws.client(region).get_device_profile(Id=profile_id)
+    return live
+
+
+def _outputs(props: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """Echo the inputs and add what AWS generated, in the API's own shapes."""
+    sidewalk = live.get("Sidewalk") or {}
+    return {
+        **_public(props),
+        NAME: live.get("Name", ""),
+        ARN: live["Arn"],
+        APPLICATION_SERVER_PUBLIC_KEY: sidewalk.get("ApplicationServerPublicKey", ""),
+        DAK_CERTIFICATE_METADATA: [dict(d) for d in sidewalk.get("DakCertificateMetadata", [])],
+        QUALIFICATION_STATUS: bool(sidewalk.get("QualificationStatus", False)),
+    }
