@@ -2,6 +2,8 @@
 
 Fenced blocks tagged `sh` run here, against a fresh emulator; a `text` block right after one is its
 expected output. Those that render a preview run the real Pulumi CLI, so they need one at hand.
+Blocks tagged `sh offline` are the walk-through "Running it by hand, offline": they run in order, in
+one shell's environment, through the real CLI, in a folder laid out as a fresh clone.
 Blocks tagged `console` need an AWS account or a person at the prompt, so they are selected out of
 the run and checked statically instead.
 """
@@ -13,8 +15,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -33,19 +37,23 @@ from botocore.exceptions import (
 
 from components.partner_account import PartnerAccount
 from demo.cli import at_hand
-from providers import _aws
+from providers import _aws, _ownership, destination, partner_account
+from providers._tags import OWNER_KEY
 from providers.partner_account import PartnerAccountProvider
 from tests.cli.conftest import REQUIRE_CLI
 from tests.cli.test_crash_recovery import CLI_MESSAGES
-from tests.engine.provider import PROJECT_ROOT
-from tests.support import KEY, OTHER_KEY, emulator_env, run_with_emulator
+from tests.engine.provider import PROJECT_ROOT, merged_env
+from tests.seed import seed
+from tests.support import KEY, assert_no_key, emulator_env, run_with_emulator
 
 README = PROJECT_ROOT / "README.md"
 # The render commands (six) and the discovery commands (two) at least.
 MIN_RUNNABLE_BLOCKS = 8
 # What the sh blocks of the preview section run: the real CLI's preview, never an imitation.
 CLI_RENDER = ".venv/bin/python -m tests.cli.render "
-FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
+# A fence opens with a language and, for the walk-through's blocks, a tag after it: ```sh offline.
+FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)(?: (?P<tag>[\w-]+))?\s*$")
+OFFLINE = "offline"
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class Block:
     text: str
     line: int
     follows: Block | None  # the block just before, when only blank lines separate them
+    tag: str = ""
 
     @property
     def id(self) -> str:
@@ -76,29 +85,20 @@ def blocks() -> list[Block]:
         end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
         text = "\n".join(line[indent:] for line in lines[i + 1 : end])
         adjacent = found and all(not line.strip() for line in lines[previous_end + 1 : i])
-        found.append(Block(opening["lang"], text, i + 1, found[-1] if adjacent else None))
+        follows = found[-1] if adjacent else None
+        found.append(Block(opening["lang"], text, i + 1, follows, opening["tag"] or ""))
         previous_end, i = end, end + 1
     return found
 
 
-def of(lang: str) -> list[Block]:
-    return [b for b in blocks() if b.lang == lang]
+def of(lang: str, tag: str = "") -> list[Block]:
+    """Return the blocks of one language and tag (untagged by default), in order."""
+    return [b for b in blocks() if b.lang == lang and b.tag == tag]
 
 
 def output_of(block: Block) -> Block | None:
     """Return the `text` block that shows what an `sh` block prints, if there is one."""
     return next((b for b in blocks() if b.follows == block and b.lang == "text"), None)
-
-
-def seed(iotwireless: Any) -> None:
-    """Give the emulator the two associations the README's examples show."""
-    iotwireless.associate_aws_account_with_partner_account(
-        Sidewalk={"AmazonId": "amzn1.account.EXAMPLE", "AppServerPrivateKey": KEY},
-        Tags=[{"Key": "team", "Value": "iot"}, {"Key": "environment", "Value": "dev"}],
-    )
-    iotwireless.associate_aws_account_with_partner_account(
-        Sidewalk={"AmazonId": "amzn1.account.LEGACY", "AppServerPrivateKey": OTHER_KEY}
-    )
 
 
 def require_cli() -> None:
@@ -296,13 +296,21 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         {"tags": {"": "v", "aws:owner": "v", "k": "v" * 257}},
         {"region": "moon-1", "clientRequestToken": "a b", "adoptExisting": "yes"},
     ]
+    bad_inputs += [{"tags": {OWNER_KEY: "x"}, "owner": "no-slashes"}]
     for inputs in bad_inputs:
-        news = {"amazonId": "amzn1.account.EXAMPLE", "appServerPrivateKey": KEY, **inputs}
+        news = {"amazonId": "amzn1.account.EXAMPLE", "appServerPrivateKey": KEY, "owner": "p/s/n", **inputs}
         news = {k: v for k, v in news.items() if v is not None}
         messages += [f.reason for f in PartnerAccountProvider().check({}, news).failures]
+    for marker in ("p/dev/sidewalk#0123456789abcdef", None):
+        for operation, noun, remedy in (
+            ("AssociateAwsAccountWithPartnerAccount", "Sidewalk account", partner_account._TAKE_OVER),
+            ("CreateDestination", "destination", destination._TAKE_OVER),
+        ):
+            messages.append(str(_ownership.held_error(operation, noun, "x", "us-east-1", marker, remedy)))
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
     PartnerAccount._warn_outside_sidewalk_regions(None, "us-west-2")  # type: ignore[arg-type]
+    _ownership.leave_alone("DeleteDestination", "destination", "x", "us-east-1", "p/s/n#0123456789abcdef")
     return messages + warned
 
 
@@ -360,3 +368,160 @@ def test_error_example_is_a_message_the_code_produces(monkeypatch: pytest.Monkey
     quoted = " ".join(line[2:] for line in lines if line.startswith("> "))
     example = pattern(html.unescape(quoted).removesuffix("."))
     assert any(example.fullmatch(m) for m in produced_messages(monkeypatch))
+
+
+# The walk-through "Running it by hand, offline", run as a person runs it.
+
+WALKTHROUGH = "Running it by hand, offline"
+# Where the walk-through's emulator listens (`make emulator`); the test's own takes its place.
+EMULATOR_ADDRESS = "http://127.0.0.1:4566"
+# What a person has that the test folder links from this checkout instead of making it again:
+# `make install`'s virtualenv, `make cli`'s build and the rest of a clone, all but the files the
+# walk-through writes (a copy of them, or nothing).
+NOT_LINKED = {".git", "examples", "Pulumi.dev.yaml", ".pulumi-offline", ".pulumi-state"}
+KEY_FILE = Path(".pulumi-offline") / "app-server.key"
+WALKTHROUGH_TIMEOUT_SECONDS = 300
+# What varies from run to run in what the CLI prints: progress lines (as many as ticks pass),
+# trailing blanks, step and total durations, and the fingerprints of throwaway keys.
+_VOLATILE = (
+    (re.compile(r"^@ .*\n?", flags=re.MULTILINE), ""),
+    (re.compile(r"[ \t]+$", flags=re.MULTILINE), ""),
+    (re.compile(r"\((?:\d+m)?\d+(?:\.\d+)?s\)"), "(<time>)"),
+    (re.compile(r"^Duration: .*$", flags=re.MULTILINE), "Duration: <time>"),
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<fingerprint>"),
+)
+ELISION = "..."
+
+
+def stable(text: str) -> str:
+    """Return output with what varies from run to run replaced by placeholders, blank ends cut."""
+    for volatile, placeholder in _VOLATILE:
+        text = volatile.sub(placeholder, text)
+    return text.strip("\n")
+
+
+def shows(expected: str, printed: str) -> bool:
+    """Tell whether printed is what expected shows, each line `...` standing for any lines."""
+    parts = [re.escape(line) if line != ELISION else "(?:.*\n)*?" for line in stable(expected).split("\n")]
+    elided = "".join(part if part.startswith("(?:") else part + "\n" for part in parts)
+    return re.fullmatch(elided, stable(printed) + "\n") is not None
+
+
+def in_section(block: Block, title: str) -> bool:
+    """Tell whether a block lies under the `## ` heading that starts with title."""
+    lines = README.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"## {title}"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start < block.line <= end
+
+
+def require_built_cli() -> None:
+    """Skip without `make cli`'s build, which the walk-through puts on PATH, or fail where it is required."""
+    if (PROJECT_ROOT / ".pulumi" / "bin" / "pulumi").is_file():
+        return
+    message = "the walk-through runs the CLI `make cli` builds into .pulumi/bin: run `make cli` to check it"
+    if os.environ.get(REQUIRE_CLI):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def clone_of_checkout(folder: Path) -> Path:
+    """Lay a folder out as a fresh clone of this checkout that has run `make install` and `make cli`."""
+    folder.mkdir()
+    for entry in PROJECT_ROOT.iterdir():
+        if entry.name in NOT_LINKED or re.fullmatch(r"Pulumi\..+\.yaml", entry.name):
+            continue
+        (folder / entry.name).symlink_to(entry)
+    shutil.copy2(PROJECT_ROOT / "Pulumi.dev.yaml", folder / "Pulumi.dev.yaml")
+    shutil.copytree(
+        PROJECT_ROOT / "examples",
+        folder / "examples",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("venv", "Pulumi.*.yaml", "__pycache__"),
+    )
+    return folder
+
+
+def test_walkthrough_setup_commands_are_make_targets() -> None:
+    """The walk-through's console steps are `make` targets that exist: install, cli, emulator."""
+    console = [b for b in of("console") if in_section(b, WALKTHROUGH)]
+    commands = [line for b in console for line in b.text.splitlines()]
+    assert commands == ["make install", "make cli", "make emulator"]
+    for command in commands:
+        run = subprocess.run(
+            ["make", "-n", command.split()[1]], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        )
+        assert run.returncode == 0, run.stderr
+    emulator = subprocess.run(
+        ["make", "-n", "emulator"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert "--port 4566" in emulator.stdout
+
+
+def test_walkthrough_blocks_are_those_of_its_section() -> None:
+    """The blocks tagged offline are the walk-through's sh blocks, all of them, and no other's."""
+    walkthrough = of("sh", OFFLINE)
+    assert len(walkthrough) >= 15
+    assert all(in_section(b, WALKTHROUGH) for b in walkthrough)
+    assert not [b for b in of("sh") if in_section(b, WALKTHROUGH)]
+    assert {b.tag for b in blocks()} == {"", OFFLINE}
+
+
+# Some twenty CLI commands and a `pulumi install` from PyPI: minutes on a busy machine.
+@pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
+def test_walkthrough_runs_offline_as_the_readme_shows(
+    tmp_path: Path, emulator: Any, iotwireless: Any
+) -> None:
+    """The walk-through's sh blocks run in order, in one shell's state, printing what the README shows."""
+    require_built_cli()
+    walkthrough = of("sh", OFFLINE)
+    clone = clone_of_checkout(tmp_path / "clone")
+    shell_state = tmp_path / "shell-state"
+    shell_state.write_text(f"cd {shlex.quote(str(clone))}\n")
+    # A person's shell: none of the variables the walk-through sets, a Pulumi home of its own.
+    env = merged_env(
+        {
+            **emulator_env(emulator.url),
+            "AWS_ENDPOINT_URL_IOT_WIRELESS": None,
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "PULUMI_BACKEND_URL": None,
+            "PULUMI_CONFIG_PASSPHRASE": None,
+            "PULUMI_CONFIG_PASSPHRASE_FILE": None,
+            "PULUMI_ACCESS_TOKEN": None,
+            "PULUMI_HOME": str(tmp_path / "pulumi-home"),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+    )
+    printed: list[str] = []
+    keys: set[str] = set()
+    for block in walkthrough:
+        script = block.text.replace(EMULATOR_ADDRESS, emulator.url)
+        # Each block starts where the one before left the shell (variables, folder), as in one terminal.
+        state = shlex.quote(str(shell_state))
+        wrapped = f'. {state}\n{script}\n{{ export -p; printf "cd %q\\n" "$PWD"; }} > {state}\n'
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", wrapped],
+            cwd=clone,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=WALKTHROUGH_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if (clone / KEY_FILE).exists():
+            keys.add((clone / KEY_FILE).read_text().strip())
+        printed.append(run.stdout)
+        assert run.returncode == 0, f"{block.id}:\n{run.stdout}"
+        expected = output_of(block)
+        if expected is not None:
+            assert shows(expected.text, run.stdout), f"{block.id} printed:\n{stable(run.stdout)}"
+    assert keys and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+    assert_no_key("".join(printed), *keys)
+    assert (clone / "Pulumi.dev.yaml").read_text() == (PROJECT_ROOT / "Pulumi.dev.yaml").read_text()
+    assert not list(clone.glob("Pulumi.offline.yaml")) and not (clone / ".pulumi-offline").exists()
+    assert sorted(p.name for p in (clone / "examples" / "consumer").glob("Pulumi.*.yaml")) == []
+    # The last step leaves the emulator as the discovery examples of the README show it.
+    held = iotwireless.list_partner_accounts()["Sidewalk"]
+    assert sorted(a["AmazonId"] for a in held) == ["amzn1.account.EXAMPLE", "amzn1.account.LEGACY"]

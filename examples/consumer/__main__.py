@@ -1,38 +1,20 @@
-"""A consumer of the partner account's stack outputs: an IAM policy that can read the association.
+"""A consumer of the partner account's stack outputs: read them through a StackReference, export them.
 
-The producer is the sidewalk-partner-account stack named by `producerStack`. Its
-`partnerAccountArn` scopes the policy; its `fingerprint` tags it, so that a key rotation in
-the producer shows up as a tag change in this stack's next preview.
+The producer is the sidewalk-partner-account stack named by `producerStack`. The program makes no
+resource, so it needs no resource plugin and runs offline; a real consumer would pass
+`partner_account_arn` to an IAM policy's Resource, or `fingerprint` to a tag, in the same way.
 """
 
 from __future__ import annotations
 
 import pulumi
-import pulumi_aws as aws
 
 config = pulumi.Config()
 producer = pulumi.StackReference(config.require("producerStack"))
 partner_account_arn = producer.require_output("partnerAccountArn")
 fingerprint = producer.require_output("fingerprint")
 
-read_association = aws.iam.Policy(
-    "sidewalk-association-read",
-    description="Read the Amazon Sidewalk association managed by the sidewalk-partner-account stack",
-    policy=pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadSidewalkAssociation",
-                    "Effect": "Allow",
-                    "Action": ["iotwireless:GetPartnerAccount", "iotwireless:ListTagsForResource"],
-                    "Resource": partner_account_arn,
-                }
-            ],
-        }
-    ),
-    tags={"sidewalk-key-fingerprint": fingerprint},
-)
-
-pulumi.export("policyArn", read_association.arn)
 pulumi.export("partnerAccountArn", partner_account_arn)
+pulumi.export("fingerprint", fingerprint)
+# require_output: an output missing from the producer is a broken contract, not a None.
+pulumi.export("amazonId", producer.require_output("amazonId"))
