@@ -254,7 +254,7 @@ class PartnerAccountProvider(RegionalProvider):
 
 
 def _associate(props: Mapping[str, Any], token: str, marker: str | None) -> str:
-    """Associate with the user's tags and, unless None, the owner tag; return the ARN."""
+    """Send the Associate call with the user's tags and, unless None, the owner tag; return the ARN."""
     amazon_id, region = props[AMAZON_ID], props[REGION]
     sidewalk: SidewalkAccountInfoTypeDef = {
         "AmazonId": amazon_id,

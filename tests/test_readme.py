@@ -525,3 +525,18 @@ def test_walkthrough_runs_offline_as_the_readme_shows(
     # The last step leaves the emulator as the discovery examples of the README show it.
     held = iotwireless.list_partner_accounts()["Sidewalk"]
     assert sorted(a["AmazonId"] for a in held) == ["amzn1.account.EXAMPLE", "amzn1.account.LEGACY"]
+
+
+def test_replacement_section_quotes_the_warning_a_delete_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warning quoted under "Replacing the association" is the one the provider's delete gives."""
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
+    marker = "sidewalk-partner-account/dev/sidewalk#0123456789abcdef"
+    _ownership.leave_alone(
+        "DisassociateAwsAccountFromPartnerAccount", "Sidewalk account", "<id>", "us-east-1", marker
+    )
+    [quoted] = re.findall(
+        r"`(DisassociateAwsAccountFromPartnerAccount skipped: [^`]*) \.\.\.`",
+        section("Replacing the association"),
+    )
+    assert " ".join(warned[0].split()).startswith(" ".join(quoted.split()))

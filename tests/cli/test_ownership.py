@@ -76,7 +76,7 @@ def change_tags(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
 
 
 def adopt(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
-    """Adopt an association made outside Pulumi."""
+    """Destroy, associate outside Pulumi, then take that association over with adoptExisting."""
     project.run("destroy", "--yes")
     associate_outside(iotwireless)
     project.config_set("sidewalk:adoptExisting", True)

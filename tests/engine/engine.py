@@ -139,6 +139,9 @@ class Step:
     # For a refresh, whether the engine reports it as a change ("update") rather than "same": the
     # provider's Diff of the read state against the inputs says so, not the outputs' changing.
     changed: bool | None = None
+    # For a delete, whether it removes a resource replaced earlier (the CLI's "delete-replaced"),
+    # in this update or in one that stopped before its deletes.
+    replaced: bool = False
 
 
 class EngineError(Exception):
@@ -473,7 +476,7 @@ class Engine:
             unwanted = key not in self._claimed and state.urn not in wanted and not state.external
             if state.pending_delete or unwanted:
                 self._refuse_protected(state, replacing=state.pending_delete)
-                steps.append(Step("delete", state.urn))
+                steps.append(Step("delete", state.urn, replaced=state.pending_delete))
                 if not preview:
                     self._delete(state, replacing=state.pending_delete)
                     del self.resources[key]
