@@ -1,8 +1,12 @@
-"""Shared fixtures; the IoT Wireless emulator's come first."""
+"""Shared fixtures; the IoT Wireless emulator's come first. Also: the machine check and serial tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,10 +14,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from demo.cli import at_hand
+from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.engine.engine import Engine
 from tests.engine.provider import ProviderProcess
-from tests.support import KEY, STACK_AMAZON_ID, Stack, emulator_env
+from tests.support import KEY, STACK_AMAZON_ID, Stack, Turns, emulator_env, machine_gaps
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -23,6 +29,72 @@ ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 # Boto3's max_attempts counts retries, not attempts: total_max_attempts=1 means no retry.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+# .ci/run sets this: there a missing CLI is a failure, never a skip.
+REQUIRE_CLI = "SIDEWALK_REQUIRE_PULUMI_CLI"
+# The marker of a test that cannot share the machine with others (timing bounds, ptys, signals).
+SERIAL = "serial"
+# The folder of the locks by which xdist's workers take turns, which the controller hands each worker.
+TURNS = "sidewalk_turns"
+_turns_folder = pytest.StashKey[Path]()
+# On a worker: the turn it holds, from one test to the next while they are serial.
+_turn_held = pytest.StashKey[contextlib.ExitStack]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, in one line, on a machine the tests cannot run on; set up the serial tests' turns."""
+    gaps = machine_gaps()
+    if gaps is not None:
+        raise pytest.UsageError(gaps)
+    if not hasattr(config, "workerinput"):
+        config.stash[_turns_folder] = Path(tempfile.mkdtemp(prefix="sidewalk-turns-"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the turns' folder this process made."""
+    folder = config.stash.get(_turns_folder, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell an xdist worker where the turns' locks are."""
+    node.workerinput[TURNS] = str(node.config.stash[_turns_folder])
+
+
+def is_serial(item: pytest.Item | None) -> bool:
+    """Say whether a test is marked serial."""
+    return item is not None and item.get_closest_marker(SERIAL) is not None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Send the serial tests to one worker, back to back (with --dist loadgroup), so they wait once."""
+    for item in items:
+        if is_serial(item):
+            item.add_marker(pytest.mark.xdist_group(SERIAL))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Under xdist, run a test marked serial while no other test runs, and others side by side."""
+    workerinput = getattr(item.config, "workerinput", None)
+    if workerinput is None:
+        return (yield)
+    held = item.config.stash.get(_turn_held, None)
+    if held is None:
+        held = contextlib.ExitStack()
+        held.enter_context(Turns(Path(workerinput[TURNS])).hold(alone=is_serial(item)))
+        item.config.stash[_turn_held] = held
+    try:
+        return (yield)
+    finally:
+        # A serial test keeps the machine for the serial test that follows it on this worker.
+        if not (is_serial(item) and is_serial(nextitem)):
+            del item.config.stash[_turn_held]
+            held.close()
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +174,45 @@ def stack(tmp_path: Path, emulator: Emulator) -> Stack:
     stack.set_config("sidewalk:appServerPrivateKey", KEY, secret=True)
     stack.set_config("sidewalk:tags", {"team": "iot"})
     return stack
+
+
+# The real `pulumi` CLI, for the tests of tests/cli and any other that runs it.
+
+
+@pytest.fixture(scope="session")
+def cli_bin() -> Path:
+    """Return the folder of the real `pulumi` (on PATH if recent enough, else `make cli`'s build)."""
+    command = at_hand()
+    if command is None:
+        message = (
+            "no Pulumi CLI 3.272+ on PATH and none built: run `make cli` (needs Go 1.26+) "
+            "to run the real-CLI tests"
+        )
+        if os.environ.get(REQUIRE_CLI):
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(command.command).parent
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, cli_bin: Path, emulator: Emulator) -> Callable[..., PulumiProject]:
+    """Return a factory of project folders sharing this test's emulator."""
+    count = 0
+
+    def make(**env: str | None) -> PulumiProject:
+        nonlocal count
+        count += 1
+        return PulumiProject(tmp_path / f"project-{count}", cli_bin, emulator.url, env)
+
+    return make
+
+
+@pytest.fixture
+def project(make_project: Callable[..., PulumiProject]) -> PulumiProject:
+    """Return a new stack of the real program, configured as the README says, not yet deployed."""
+    project = make_project().init()
+    project.config_set("aws:region", REGION)
+    project.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
+    project.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
+    project.config_set("sidewalk:tags", {"team": "iot"})
+    return project

@@ -67,6 +67,7 @@ def test_timeout_sentence_names_the_operation_and_endpoint_never_the_key(timeout
     )
 
 
+@pytest.mark.serial
 def test_create_against_a_silent_endpoint_fails_within_the_budget(silent_endpoint: str) -> None:
     """The provider process gives up on a port that never answers after its attempts, in one sentence."""
     with ProviderProcess(emulator_env(silent_endpoint)) as provider:

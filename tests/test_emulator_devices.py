@@ -731,6 +731,7 @@ def test_rate_limit_throttles_one_operation_beyond_its_quota(
     make_device(iotwireless, profile_id, f"{3:064x}")
 
 
+@pytest.mark.serial
 def test_botocore_retries_absorb_the_rate_limit(
     emulator: Emulator, make_iotwireless: Callable[..., IoTWirelessClient]
 ) -> None:

@@ -428,6 +428,7 @@ def test_import_pending_creates_drops_the_pending_create_without_reading_it(
 @pytest.mark.parametrize(
     "answer", [pytest.param(CLEAR_ANSWER, id="clear"), pytest.param(IMPORT_ANSWER, id="import")]
 )
+@pytest.mark.serial
 def test_refresh_at_a_terminal_asks_about_the_pending_create_and_up_then_converges(
     answer: str, sigkilled: tuple[PulumiProject, int, str], emulator: Emulator
 ) -> None:
@@ -465,6 +466,7 @@ def test_refresh_at_a_terminal_asks_about_the_pending_create_and_up_then_converg
         pytest.param(False, id="non-interactive-display-gets-sigint"),
     ],
 )
+@pytest.mark.serial
 def test_single_ctrl_c_waits_for_the_associate_and_records_it(
     interactive: bool, project: PulumiProject, emulator: Emulator
 ) -> None:
@@ -500,6 +502,7 @@ def test_single_ctrl_c_waits_for_the_associate_and_records_it(
     assert_converged(project, emulator)
 
 
+@pytest.mark.serial
 def test_second_ctrl_c_terminates_leaving_a_pending_create_that_clear_and_up_resolve(
     project: PulumiProject, emulator: Emulator
 ) -> None:

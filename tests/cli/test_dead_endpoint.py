@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.operations import ASSOCIATE, GET
@@ -24,6 +26,7 @@ def error_sentence(output: str) -> str:
     return sentence.removeprefix(ERROR_PREFIX)
 
 
+@pytest.mark.serial
 def test_up_against_an_endpoint_that_never_answers_fails_within_30_seconds(
     project: PulumiProject, emulator: Emulator
 ) -> None:
@@ -49,6 +52,7 @@ def test_up_against_an_endpoint_that_never_answers_fails_within_30_seconds(
     assert emulator.backend.associations() == []
 
 
+@pytest.mark.serial
 def test_up_against_a_slow_endpoint_succeeds_without_retries(
     project: PulumiProject, emulator: Emulator
 ) -> None:
