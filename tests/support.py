@@ -265,6 +265,11 @@ def live_tags(iotwireless: Any, arn: str) -> dict[str, str]:
     return tags
 
 
+def user_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """Return a resource's tags without the owner tag."""
+    return {k: v for k, v in tags.items() if k != OWNER_KEY}
+
+
 def live_owner(iotwireless: Any, arn: str) -> str | None:
     """Return the owner tag AWS holds for an ARN, or None."""
     return all_live_tags(iotwireless, arn).get(OWNER_KEY)

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from providers._tags import OWNER_KEY
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
-from tests.operations import ASSOCIATE, GET, LIST_TAGS, TAG, UNTAG, UPDATE
-from tests.support import OTHER_KEY, STACK_AMAZON_ID
+from tests.operations import CREATE_CALLS, TAG, TAKE_OVER_CALLS, UNTAG
+from tests.support import OTHER_KEY, STACK_AMAZON_ID, user_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -43,7 +44,7 @@ def test_adopt_existing_takes_over_the_association_without_a_second_one(
     adopted: PulumiProject, existing: dict[str, Any], emulator: Emulator
 ) -> None:
     """With adoptExisting, `pulumi up` meets the conflict, then sets the key, reads and retags."""
-    assert emulator.calls() == [ASSOCIATE, UPDATE, GET, LIST_TAGS, TAG, UNTAG]
+    assert emulator.calls() == [*TAKE_OVER_CALLS, UNTAG]
     assert emulator.log[0]["status"] == 409
     [association] = emulator.backend.associations()
     assert association["Arn"] == existing["Arn"]
@@ -62,10 +63,12 @@ def test_adoption_sets_the_configured_key(
 def test_adoption_converges_the_tags_on_the_config(adopted: PulumiProject, emulator: Emulator) -> None:
     """Adoption tags only the differing key and untags only the key missing from the config."""
     [association] = emulator.backend.associations()
-    assert association["Tags"] == CONFIG_TAGS
+    assert user_tags(association["Tags"]) == CONFIG_TAGS
+    marker = association["Tags"][OWNER_KEY]
     [tag] = [e for e in emulator.log if e["operation"] == TAG]
     [untag] = [e for e in emulator.log if e["operation"] == UNTAG]
-    assert tag["body"] == {"Tags": [{"Key": "team", "Value": "iot"}]}
+    # The owner tag rides along with the one changed key.
+    assert tag["body"] == {"Tags": [{"Key": OWNER_KEY, "Value": marker}, {"Key": "team", "Value": "iot"}]}
     assert untag["query"]["tagKeys"] == ["legacy"]
 
 
@@ -94,5 +97,6 @@ def test_up_without_adopt_existing_leaves_the_association_as_it_was(
 ) -> None:
     """A refused `pulumi up` makes only the failed Associate and changes nothing in AWS."""
     project.run("up", "--yes", check=False)
-    assert emulator.calls() == [ASSOCIATE]
+    # Refused after reading the association and its owner tag: nothing was changed.
+    assert emulator.calls() == CREATE_CALLS
     assert emulator.backend.associations() == [existing]

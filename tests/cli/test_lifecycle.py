@@ -10,7 +10,7 @@ import pytest
 
 from tests.cli.project import PulumiProject, account_step
 from tests.emulator import Emulator
-from tests.operations import DISASSOCIATE, GET, TAG, UNTAG, UPDATE
+from tests.operations import DELETE_CALLS, GET, TAG, UNTAG, UPDATE
 from tests.support import KEY, OTHER_KEY, assert_no_key, live_tags
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def test_removing_the_tags_config_removes_every_tag(
 def test_destroy_only_disassociates(deployed: PulumiProject, emulator: Emulator) -> None:
     """`pulumi destroy` makes exactly one call, DisassociateAwsAccountFromPartnerAccount."""
     deployed.run("destroy", "--yes")
-    assert emulator.calls() == [DISASSOCIATE]
+    assert emulator.calls() == DELETE_CALLS
     assert emulator.backend.associations() == []
 
 

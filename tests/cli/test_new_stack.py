@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
+from tests.operations import CREATE_CALLS
 from tests.support import STACK_AMAZON_ID
 
 STACK_OUTPUTS = {"partnerAccountArn", "amazonId", "fingerprint", "accountLinked", "region"}
@@ -23,9 +24,9 @@ def test_preview_of_a_new_stack_plans_one_create_and_calls_nothing(
 def test_up_associates_then_reads_and_exports_the_contract_outputs(
     project: PulumiProject, emulator: Emulator
 ) -> None:
-    """`pulumi up` calls Associate then Get, and `pulumi stack output --json` is the contract's."""
+    """`pulumi up` makes the create's three calls, and `pulumi stack output --json` is the contract's."""
     project.run("up", "--yes")
-    assert emulator.calls() == ["AssociateAwsAccountWithPartnerAccount", "GetPartnerAccount"]
+    assert emulator.calls() == CREATE_CALLS
     [association] = emulator.backend.associations()
     outputs = project.outputs()
     assert set(outputs) == STACK_OUTPUTS

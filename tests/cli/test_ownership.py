@@ -6,12 +6,14 @@ the one the state records, and `preview --expect-no-changes` and `refresh` agree
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import boto3
 import pytest
 
 from tests.cli.project import PulumiProject, wait_until
@@ -24,10 +26,19 @@ from tests.cli.test_crash_recovery import (
     end_session,
     pending_operations,
 )
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 from tests.operations import CREATE_CALLS, DELETE_CALLS, DISASSOCIATE, LIST_TAGS, TAG, TAKE_OVER_CALLS
-from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID, live_owner, live_tags
+from tests.support import (
+    DESTINATION_TYPE,
+    KEY,
+    OTHER_KEY,
+    PARTNER_ACCOUNT_TYPE,
+    STACK_AMAZON_ID,
+    live_owner,
+    live_tags,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -210,6 +221,9 @@ def test_kill_between_the_create_and_the_old_delete_then_the_readme_recovery(
     try:
         wait_until(lambda: emulator.calls().count(LIST_TAGS) == 2 or up.poll() is not None, "the old delete")
         assert up.poll() is None, log.read_text()
+        # A kill while the CLI writes the checkpoint would truncate it: wait until it records the create.
+        marker = str(live_owner(iotwireless, str(the_association(emulator)["Arn"])))
+        wait_until(lambda: records(deployed, marker), "the checkpoint to record the new resource")
         up.send_signal(signal.SIGKILL)
         up.wait()
     finally:
@@ -222,6 +236,17 @@ def test_kill_between_the_create_and_the_old_delete_then_the_readme_recovery(
     assert DISASSOCIATE not in emulator.calls()
     assert pending_operations(deployed) == []
     assert_owned(deployed, emulator, iotwireless)
+
+
+def records(project: PulumiProject, text: str) -> bool:
+    """Tell whether the checkpoint on disk is whole JSON and holds a text."""
+    [checkpoint] = (project.backend / ".pulumi" / "stacks").glob("*/dev.json")
+    content = checkpoint.read_text()
+    try:
+        json.loads(content)
+    except ValueError:
+        return False
+    return text in content
 
 
 def test_rename_without_alias_is_refused_then_adopted(
@@ -356,7 +381,10 @@ def test_upgraded_stack_marks_its_association_in_place_then_replaces(
 ) -> None:
     """The first up after the upgrade writes the owner tag in place; then a rotated --replace holds."""
     step = next(s for s in upgraded.run("preview", "--json").json()["steps"] if s["urn"] == URN)
-    assert (step["op"], step["diffReasons"]) == ("update", ["owner"])
+    assert step["op"] == "update"
+    assert '+ owner                    : "sidewalk-partner-account/dev/sidewalk"' in (
+        upgraded.run("preview", "--diff").stdout
+    )
     upgraded.run("up", "--yes")
     assert emulator.calls() == [TAG]
     rotate_key(upgraded, iotwireless)
@@ -384,3 +412,43 @@ def test_upgraded_stack_replace_stopped_by_a_later_failure_then_up(
     project.run("up", "--yes")
     assert DISASSOCIATE not in emulator.calls()
     assert_owned(project, emulator, iotwireless)
+
+
+def test_targeted_replace_of_a_destination_keeps_it(
+    probe: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """`up --replace` of a Destination takes it over by its owner tag; the old delete leaves it."""
+    emulator.backend.update_settings(sidewalk_regions={"us-east-1", "us-west-2"})
+    probe.config_set("probe:failLater", True)
+    probe.run("up", "--yes")
+    urn = f"urn:pulumi:dev::sidewalk-partner-account::{DESTINATION_TYPE}::later"
+    emulator.clear_log()
+    replaced = probe.run("up", "--yes", "--replace", urn)
+    assert emulator.calls() == [
+        "CreateDestination",
+        "GetDestination",
+        LIST_TAGS,
+        "UpdateDestination",
+        TAG,
+        LIST_TAGS,
+    ]
+    assert "DeleteDestination skipped: destination 'later'" in replaced.output
+    [resource] = probe.resources(DESTINATION_TYPE)
+    west = probe_client(iotwireless)
+    live = west.get_destination(Name="later")
+    assert live_owner(west, live["Arn"]) == resource["outputs"]["ownerMarker"]
+    assert probe.run("preview", "--expect-no-changes", check=False).returncode == 0
+    probe.run("destroy", "--yes")
+    with pytest.raises(west.exceptions.ResourceNotFoundException):
+        west.get_destination(Name="later")
+
+
+def probe_client(iotwireless: IoTWirelessClient) -> IoTWirelessClient:
+    """Return a client like the test's, in the probe's later resource's region (us-west-2)."""
+    return boto3.client(
+        "iotwireless",
+        region_name="us-west-2",
+        endpoint_url=iotwireless.meta.endpoint_url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )

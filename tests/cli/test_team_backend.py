@@ -39,7 +39,7 @@ from moto.server import ThreadedMotoServer
 from tests.cli.project import CliRun, PulumiProject, wait_until
 from tests.cli.test_stack_reference import CONSUMER_PROGRAM, PRODUCER_STACK, READ_OUTPUTS
 from tests.emulator import Emulator
-from tests.operations import ASSOCIATE, GET
+from tests.operations import ASSOCIATE, TAKE_OVER_CALLS
 from tests.support import KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID, assert_no_key
 
 HOST = "127.0.0.1"
@@ -335,8 +335,8 @@ def test_lock_of_a_killed_up_refuses_the_next_until_pulumi_cancel(
     emulator.clear_log()
     resumed = project.run("up", "--yes")
     assert "interrupted while creating" in resumed.output
-    # The create runs again with the same client request token: AWS answers with the same association.
-    assert emulator.calls() == [ASSOCIATE, GET]
+    # The create runs again: refused, it finds the owner tag of this resource and takes the association over.
+    assert emulator.calls() == TAKE_OVER_CALLS
     [association] = emulator.backend.associations()
     [resource] = project.resources(PARTNER_ACCOUNT_TYPE)
     assert resource["id"] == association["AmazonId"]
