@@ -205,7 +205,8 @@ class DestinationProvider(_regional.RegionalProvider):
         outs[TAGS], live_marker = _tags.live(id_, region, live["Arn"], DESTINATION)
         if not _ownership.holds(live_marker, props.get(OWNER_MARKER)):
             return ReadResult("", {})
-        return ReadResult(id_, outs)
+        # The inputs as AWS now has them, so that the next preview names what its update will change.
+        return ReadResult(id_, outs, {k: outs[k] for k in INPUTS if k in outs})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Make only the calls the diff needs: one UpdateDestination, then the changed tags."""

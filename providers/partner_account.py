@@ -222,7 +222,10 @@ class PartnerAccountProvider(RegionalProvider):
             # The key was set outside Pulumi: forget ours so that the next diff sets it again.
             outs.pop(APP_SERVER_PRIVATE_KEY, None)
             outs.pop(APP_SERVER_PRIVATE_KEY_DIGEST, None)
-        return ReadResult(id_, outs)
+        # The inputs as AWS now has them, so that the next preview names what its update will change (a
+        # key or tags set outside Pulumi). The engine keeps the key secret: its old input was.
+        inputs = {k: outs[k] for k in (*INPUTS, APP_SERVER_PRIVATE_KEY_DIGEST) if k in outs}
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Make only the calls the diff needs: the key, added or changed tags, removed tags."""

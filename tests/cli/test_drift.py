@@ -11,7 +11,7 @@ import pytest
 from tests.cli.project import CliRun, PulumiProject
 from tests.emulator import Emulator
 from tests.operations import ASSOCIATE, GET, LIST_TAGS, UNTAG, UPDATE
-from tests.support import OTHER_KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID, user_tags
+from tests.support import OTHER_KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID, assert_no_key, user_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -159,6 +159,30 @@ def test_refresh_only_reads(
     assert emulator.calls()
     assert set(emulator.calls()) <= {GET, LIST_TAGS}
     assert emulator.backend.associations() == before
+
+
+@pytest.mark.parametrize(
+    ("drift", "shown"),
+    [
+        pytest.param(add_tag_outside, ["~ tags", '- outside: "yes"'], id="tag"),
+        pytest.param(rotate_key_outside, ["+ appServerPrivateKey", "+ appServerPrivateKeyDigest"], id="key"),
+    ],
+)
+def test_preview_after_refresh_names_what_up_will_change(
+    project: PulumiProject,
+    deployed: dict[str, Any],
+    iotwireless: IoTWirelessClient,
+    drift: Drift,
+    shown: list[str],
+) -> None:
+    """After a refresh of a change made outside, `pulumi preview --diff` names the properties it sets back."""
+    drift(iotwireless, deployed["Arn"])
+    refresh(project)
+    preview = project.run("preview", "--diff").stdout
+    assert "~ update" in preview or "~ pulumi-python:dynamic/iotwireless:PartnerAccount" in preview
+    for line in shown:
+        assert line in preview, preview
+    assert_no_key(preview)
 
 
 @pytest.mark.parametrize(("drift", "up_calls"), DRIFTS)
