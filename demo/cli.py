@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,7 @@ __all__ = [
     "BUILD_SCRIPT",
     "BUILT_ROOT",
     "MINIMUM_VERSION",
+    "PINNED_VERSION",
     "CliUnavailable",
     "at_hand",
     "build",
@@ -30,6 +32,10 @@ MINIMUM_VERSION = VersionInfo.parse("3.272.0")
 # `make cli` builds the pinned CLI into BUILT_ROOT/bin, the layout PulumiCommand(root=...) expects.
 BUILT_ROOT = PROJECT_ROOT / ".pulumi"
 BUILD_SCRIPT = PROJECT_ROOT / "tools" / "pulumi-cli" / "build"
+# The pin: the version of pkg/v3 that tools/pulumi-cli/go.mod requires, the one `make cli` builds.
+_PIN = re.search(r"github\.com/pulumi/pulumi/pkg/v3 v(\S+)", (BUILD_SCRIPT.parent / "go.mod").read_text())
+assert _PIN is not None, "tools/pulumi-cli/go.mod requires no github.com/pulumi/pulumi/pkg/v3"
+PINNED_VERSION = VersionInfo.parse(_PIN.group(1))
 # The installer's download has no timeout of its own; a silent network must not hang the demo.
 _DOWNLOAD_TIMEOUT_SECONDS = 30.0
 
@@ -85,7 +91,8 @@ def pulumi_command(root: Path = BUILT_ROOT) -> PulumiCommand:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT_SECONDS)
     try:
-        return PulumiCommand.install(root=str(root / "download"), version=MINIMUM_VERSION)
+        # The pinned release, the same CLI the Go build would make.
+        return PulumiCommand.install(root=str(root / "download"), version=PINNED_VERSION)
     except (OSError, subprocess.SubprocessError, InvalidVersionError) as err:
         reason = " ".join(str(err).split())[:160]
         print(f"make demo: the Pulumi CLI could not be downloaded ({reason}); building it from Go modules.")

@@ -258,7 +258,6 @@ def _botocore_error_sentence(
         ConnectTimeoutError,
         EndpointConnectionError,
         NoCredentialsError,
-        NoRegionError,
         ReadTimeoutError,
     )
 
@@ -277,8 +276,6 @@ def _botocore_error_sentence(
             f"{what}: no AWS credentials were found; set AWS_PROFILE, run `aws sso login`, "
             "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
         )
-    if isinstance(err, NoRegionError):
-        return f"{what}: no region is set; set the region input or `aws:region`."
     if isinstance(err, EndpointConnectionError):
         return (
             f"{what}: the endpoint could not be reached ({err}); "

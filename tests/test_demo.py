@@ -97,6 +97,7 @@ class Choices:
 
             @classmethod
             def install(cls, **kwargs: Any) -> str:
+                assert kwargs["version"] == cli.PINNED_VERSION
                 if not download:
                     raise urllib.error.URLError("offline")
                 choices.taken.append("download")

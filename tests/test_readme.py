@@ -30,7 +30,6 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
-    NoRegionError,
     ProfileNotFound,
     ReadTimeoutError,
 )
@@ -272,7 +271,6 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     codes |= {_aws.ACCESS_DENIED, _aws.CONFLICT, _aws.NOT_FOUND, *_aws._THROTTLED, *_aws._BAD_CREDENTIALS}
     failures: list[Exception] = [
         NoCredentialsError(),
-        NoRegionError(),
         EndpointConnectionError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com"),
         ReadTimeoutError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com/partner-accounts"),
         ConnectTimeoutError(endpoint_url="https://api.iotwireless.us-east-1.amazonaws.com/partner-accounts"),
