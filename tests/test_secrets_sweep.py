@@ -70,13 +70,14 @@ def test_engine_lifecycle_leaves_the_key_in_no_artefact(
     key, other_key = case(KEY), case(OTHER_KEY)
     checkpoints: list[str] = []
 
-    def save() -> None:
+    def save(holds_key: bool = True) -> None:
         path = tmp_path / f"state-{len(checkpoints)}.json"
         engine.save(path, PASSPHRASE)
         checkpoints.append(path.read_text())
         decrypted = [vars(s) for s in Engine.load(path, PASSPHRASE).values()]
-        # Each resource holds the key as a secret input and, unless refresh dropped it, output.
-        assert assert_only_secret(decrypted, key, other_key) >= len(decrypted)
+        # Each resource holds the key as a secret input and output, unless a refresh found it set
+        # outside Pulumi and dropped it from both, so that the next preview shows it set again.
+        assert assert_only_secret(decrypted, key, other_key) >= (len(decrypted) if holds_key else 0)
         for blob in provider_blobs(decrypted):
             assert_no_key(blob.decode("latin-1"), key, other_key)
 
@@ -103,7 +104,7 @@ def test_engine_lifecycle_leaves_the_key_in_no_artefact(
         Sidewalk={"AppServerPrivateKey": key}, PartnerAccountId=reg.inputs["amazonId"], PartnerType="Sidewalk"
     )
     engine.refresh()
-    save()
+    save(holds_key=False)
     engine.up([rotated], skip_preview=True)
     save()
     engine.destroy()
