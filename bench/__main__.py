@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bench.calls import measure_calls
-from bench.cli import measure_end_to_end
+from bench.cli import FLOOR_GOAL_SIZES, measure_end_to_end, measure_floor_pairs
 from bench.cold_start import measure_cold_start, measure_preview_imports
 from bench.harness import progress
 from bench.report import Report
@@ -18,9 +18,12 @@ from tests.emulator import Emulator
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MIN_RUNS = 5
-SECTIONS = ("calls", "cold", "imports", "scale", "memory", "e2e")
+SECTIONS = ("calls", "cold", "imports", "scale", "memory", "pairs", "e2e")
 # Each end-to-end run is a handful of CLI commands of seconds each: fewer runs keep `make bench` short.
 E2E_RUNS = 3
+# Wall time the PartnerAccount / boto3 floor pairs may take, all sizes: the goal's runs. On a quiet
+# machine a pair of 10 takes about 4 s and a pair of 100 about 11 s: some 20 pairs of each.
+PAIRS_BUDGET = 330.0
 # A one-minute load average above half the cores means other work competes with the benchmark.
 BUSY_LOAD = (os.cpu_count() or 1) / 2
 
@@ -31,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=MIN_RUNS, help="runs per timing (default %(default)s)")
     parser.add_argument(
         "--e2e-runs", type=int, default=E2E_RUNS, help="runs per end-to-end timing (default %(default)s)"
+    )
+    parser.add_argument(
+        "--pairs-budget",
+        type=float,
+        default=PAIRS_BUDGET,
+        help="seconds the floor pairs of all sizes may take (default %(default)s)",
+    )
+    parser.add_argument(
+        "--pair-sizes",
+        default=",".join(map(str, FLOOR_GOAL_SIZES)),
+        help="stack sizes of the floor pairs (default %(default)s)",
     )
     parser.add_argument("--sizes", default="1,10,100", help="stack sizes (default %(default)s)")
     parser.add_argument("--latencies", default="0,50", help="added latency in ms (default %(default)s)")
@@ -60,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             measure_scale(emulator, report, sizes, latencies, args.runs)
         if "memory" in sections:
             measure_memory(emulator, report, max(sizes), args.runs)
+        if "pairs" in sections:
+            pair_sizes = [int(s) for s in args.pair_sizes.split(",")]
+            measure_floor_pairs(emulator, report, pair_sizes, args.pairs_budget)
         if "e2e" in sections:
             measure_end_to_end(emulator, report, sizes, latencies, args.e2e_runs)
     markdown = report.markdown(time.perf_counter() - started, args.runs, (load_at_start, os.getloadavg()[0]))

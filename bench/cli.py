@@ -7,6 +7,10 @@ case, so that their ratios share the machine's state at the time.
 
 from __future__ import annotations
 
+import math
+import os
+import resource
+import statistics
 import subprocess
 import tempfile
 import time
@@ -21,13 +25,18 @@ from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 from tests.support import KEY
 
-__all__ = ["measure_end_to_end"]
+__all__ = ["measure_end_to_end", "measure_floor_pairs", "median_interval"]
 
 KINDS = ("partner", "trivial", "floor")
 _NAMES = {"partner": "PartnerAccount", "trivial": "trivial", "floor": "boto3 floor"}
 _STACK_PROGRAM = PROJECT_ROOT / "bench" / "stack"
 # The goal of the issue: a PartnerAccount stack of 10 costs at most 1.2 times the trivial one.
 GOAL_SIZE, GOAL_RATIO = 10, 1.2
+# The goal of issue 15: the PartnerAccount's `up` within 1.05x of the boto3 floor's, in the same run.
+FLOOR_GOAL_SIZES, FLOOR_GOAL_RATIO = (10, 100), 1.05
+# Pairs are played until the 95% interval of the median ratio is at most this wide (it then tells a
+# 5% difference apart), or the size's share of the time budget is spent; PAIRS_MIN to PAIRS_MAX pairs.
+PAIRS_MIN, PAIRS_MAX, PAIRS_WIDTH = 8, 40, 0.05
 PARALLELISM = (("--parallel 1", ["--parallel", "1"]), ("--parallel 4", ["--parallel", "4"]), ("default", []))
 
 
@@ -63,7 +72,7 @@ def _play(project: PulumiProject, emulator: Emulator, case: Case, up_flags: list
     case.preview.add(_timed(project, "preview"))
     case.up.add(_timed(project, "up", "--yes", "--skip-preview", *(up_flags or [])))
     project.run("destroy", "--yes", "--skip-preview")
-    # The boto3 floor has no Delete: what it associated stays until the emulator forgets it.
+    # The trivial provider touches nothing; the others' destroys leave nothing, but a failed run might.
     emulator.backend.reset()
 
 
@@ -214,3 +223,210 @@ def _breakdown(
                     f"{last / first:.2f}",
                 )
             )
+
+
+def measure_floor_pairs(emulator: Emulator, report: Report, sizes: list[int], budget: float) -> None:
+    """Add the goal rows: PartnerAccount and boto3 floor `up` in pairs, the median of per-pair ratios.
+
+    Each pair runs `up` then `destroy` of each kind back to back, the order swapped every other pair
+    (AB BA AB ...), so drift and whatever one kind leaves behind fall on both alike; a ratio taken
+    within a pair shares the machine's state of those seconds, which a ratio of two medians does not.
+    `budget` is the wall time, in seconds, the pairs of all sizes may take: each size gets an even
+    share of what is left, so the time a size leaves unused, once resolved, goes to the later ones.
+    """
+    command = at_hand()
+    if command is None:
+        progress("no Pulumi CLI at hand: run `make cli` first; the floor comparison is left out")
+        report.add(Row("end to end", "PartnerAccount / boto3 floor", "not measured: no CLI (make cli)"))
+        return
+    cli_bin = Path(command.command).parent
+    note = report.note(
+        "PartnerAccount against the boto3 floor, in pairs: a new stack of `bench/stack/` per kind, each "
+        "pair an `up --skip-preview` then a `destroy` of each kind back to back, in the order AB, BA, "
+        "AB ..., so that drift of the machine falls on both; the figure is the median of the per-pair "
+        "ratios (not the ratio of two medians). The interval is the 95% confidence interval of that "
+        "median from the order statistics (distribution-free); pairs are added, from "
+        f"{PAIRS_MIN} to {PAIRS_MAX}, until the wall-time interval is at most {PAIRS_WIDTH:.2f} wide, "
+        "enough to tell a 5% difference, or the size's share of the time budget is spent. CPU is the "
+        "user and system time of the command's whole process tree (the CLI, language host, program and "
+        "provider, from getrusage of the children) plus the emulator's (this process): unlike wall "
+        "time it barely moves when other work loads the machine, so it stays readable when the wall "
+        "interval cannot resolve the goal. Both kinds make the same calls: create Associate (tags "
+        "and owner tag inline), Get, ListTags; delete ListTags, Disassociate. The floor has no input "
+        "checks, a smaller state (two outputs) and no component around it."
+    )
+    emulator.faults.set_latency(0)
+    with tempfile.TemporaryDirectory(prefix="bench-pairs-") as folder:
+        root = Path(folder)
+        deadline = time.perf_counter() + budget
+        for index, size in enumerate(sizes):
+            load = os.getloadavg()[0]
+            projects = {
+                kind: _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size)
+                for kind in ("partner", "floor")
+            }
+            started = time.perf_counter()
+            share = max(0.0, deadline - started) / (len(sizes) - index)
+            progress(f"PartnerAccount / boto3 floor: {size} resources, pairs for up to {share:.0f} s")
+            pairs = _Pairs()
+            while pairs.n < PAIRS_MAX:
+                for kind in ("partner", "floor") if pairs.n % 2 == 0 else ("floor", "partner"):
+                    pairs.play(kind, projects[kind], emulator)
+                low, high = median_interval(pairs.ratios("up"))
+                progress(
+                    f"  pair {pairs.n}: {pairs.ratios('up')[-1]:.3f}; median {pairs.median('up'):.3f}, "
+                    f"interval {low:.3f} to {high:.3f}; CPU median {pairs.median('up_cpu'):.3f}"
+                )
+                if pairs.n >= PAIRS_MIN and (
+                    high - low <= PAIRS_WIDTH or time.perf_counter() - started > share
+                ):
+                    break
+            seconds = time.perf_counter() - started
+            _pair_rows(report, size, pairs, (load, os.getloadavg()[0]), seconds, note)
+            note = ""
+
+
+@dataclass
+class _Pairs:
+    """Wall and CPU seconds of `up` and `destroy`, by kind, pair by pair."""
+
+    timings: dict[tuple[str, str], Timings] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Return the number of complete pairs."""
+        return min((t.n for t in self.timings.values()), default=0)
+
+    def get(self, kind: str, measure: str) -> Timings:
+        """Return one kind's timings of one measure: up, up_cpu, destroy or destroy_cpu."""
+        return self.timings.setdefault((kind, measure), Timings())
+
+    def play(self, kind: str, project: PulumiProject, emulator: Emulator) -> None:
+        """Time an `up` and a `destroy` of one kind's stack, which leave no association."""
+        for command, args in (
+            ("up", ("up", "--yes", "--skip-preview")),
+            ("destroy", ("destroy", "--yes", "--skip-preview")),
+        ):
+            wall, cpu = _wall_and_cpu(project, *args)
+            self.get(kind, command).add(wall)
+            self.get(kind, f"{command}_cpu").add(cpu)
+        if emulator.backend.associations():
+            raise RuntimeError(f"the {_NAMES[kind]} stack's destroy left associations")
+
+    def ratios(self, measure: str) -> list[float]:
+        """Return PartnerAccount over boto3 floor, pair by pair."""
+        ours, floor = self.get("partner", measure).samples, self.get("floor", measure).samples
+        return [a / b for a, b in zip(ours, floor, strict=False)]
+
+    def median(self, measure: str) -> float:
+        """Return the median of the per-pair ratios."""
+        return statistics.median(self.ratios(measure))
+
+    def difference(self, measure: str) -> float:
+        """Return the median of PartnerAccount minus boto3 floor, pair by pair."""
+        ours, floor = self.get("partner", measure).samples, self.get("floor", measure).samples
+        return statistics.median(a - b for a, b in zip(ours, floor, strict=False))
+
+
+def _wall_and_cpu(project: PulumiProject, *args: str) -> tuple[float, float]:
+    """Run one CLI command; return its wall time and the CPU time of its process tree and the emulator."""
+
+    def cpu() -> float:
+        # The children's usage counts every descendant the CLI waited for: language host, program,
+        # provider. Our own is the emulator's threads, since this thread only waits.
+        children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+        return children.ru_utime + children.ru_stime + own.ru_utime + own.ru_stime
+
+    start_cpu, start = cpu(), time.perf_counter()
+    project.run(*args)
+    return time.perf_counter() - start, cpu() - start_cpu
+
+
+def median_interval(samples: list[float], confidence: float = 0.95) -> tuple[float, float]:
+    """Return a distribution-free confidence interval of the median: two order statistics.
+
+    The interval from the k-th smallest to the k-th largest sample holds the median with probability
+    1 - 2 P(Binomial(n, 1/2) < k); k is the largest for which that is at least `confidence`.
+    """
+    ordered, n = sorted(samples), len(samples)
+    k, tail = 0, 0.0
+    while k < n // 2:
+        tail += math.comb(n, k) / 2**n  # P(B = k), so tail = P(B <= k) = P(B < k + 1)
+        if 2 * tail > 1 - confidence:
+            break
+        k += 1
+    # Fewer than 6 samples cannot reach 95%: their range is the best there is.
+    k = max(k, 1)
+    return ordered[k - 1], ordered[n - k]
+
+
+def _verdict(low: float, median: float, high: float) -> tuple[str, bool]:
+    """Judge a ratio against the goal by its interval; say so when the interval holds the goal."""
+    if high <= FLOOR_GOAL_RATIO:
+        return "met", False
+    if low > FLOOR_GOAL_RATIO:
+        return "MISSED", True
+    missed = median > FLOOR_GOAL_RATIO
+    return (
+        f"{'MISSED' if missed else 'met'} by the median; not resolved: the interval holds {FLOOR_GOAL_RATIO}",
+        missed,
+    )
+
+
+def _spread(ratios: list[float]) -> str:
+    low, high = median_interval(ratios)
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return (
+        f"{statistics.median(ratios):.3f} (n={len(ratios)} pairs; 95% interval {low:.3f} to {high:.3f}; "
+        f"quartiles {q1:.3f} to {q3:.3f}; range {min(ratios):.3f} to {max(ratios):.3f})"
+    )
+
+
+def _pair_rows(
+    report: Report, size: int, pairs: _Pairs, load: tuple[float, float], seconds: float, note: str
+) -> None:
+    at = f"{size} resources, 0 ms, in pairs"
+    for measure, what in (("up", "wall time"), ("up_cpu", "CPU time")):
+        ratios = pairs.ratios(measure)
+        low, high = median_interval(ratios)
+        verdict, missed = _verdict(low, statistics.median(ratios), high)
+        row = Row(
+            "end to end",
+            f"`pulumi up` {what}, PartnerAccount / boto3 floor, {at}{' ' * bool(note)}{note}",
+            _spread(ratios),
+            f"≤ {FLOOR_GOAL_RATIO}",
+            verdict,
+            missed=missed,
+        )
+        report.add(row)
+        progress(f"{row.case}: {row.figure}: {row.verdict}")
+        note = ""
+    for measure in ("up", "destroy"):
+        wall, cpu = pairs.difference(measure), pairs.difference(f"{measure}_cpu")
+        ours, floor = (
+            f"{pairs.get(kind, measure).describe()}, CPU {pairs.get(kind, measure + '_cpu').median:.3f} s"
+            for kind in ("partner", "floor")
+        )
+        report.add(
+            Row(
+                "end to end",
+                f"`pulumi {measure}`, PartnerAccount minus boto3 floor, {at} (median of differences)",
+                f"wall {wall * 1000:.0f} ms ({wall / size * 1000:.1f} ms a resource), CPU "
+                f"{cpu * 1000:.0f} ms ({cpu / size * 1000:.1f} ms a resource); PartnerAccount {ours}; "
+                f"boto3 floor {floor}",
+            )
+        )
+    report.add(
+        Row(
+            "end to end",
+            f"`pulumi destroy` wall time, PartnerAccount / boto3 floor, {at}",
+            f"{_spread(pairs.ratios('destroy'))}; CPU {pairs.median('destroy_cpu'):.3f}",
+        )
+    )
+    report.add(
+        Row(
+            "end to end",
+            f"the pairs of {size} resources: time and load",
+            f"{seconds:.0f} s; load average, 1 min, {load[0]:.2f} at their start, {load[1]:.2f} at their end",
+        )
+    )

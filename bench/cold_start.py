@@ -49,11 +49,11 @@ def measure_cold_start(emulator: Emulator, report: Report, runs: int) -> None:
         "up to the channel. Provider CPU is the server's CPU time over the same span, summed over "
         "its threads from /proc/PID/task/*/schedstat: unlike wall time it barely moves when other "
         "work loads the machine. PartnerAccount is registered as the program registers it (region "
-        "and tags) and its Create makes its two calls to the emulator. The trivial provider "
-        "(bench/trivial.py) returns at once. The boto3 floor (bench/floor.py) imports boto3 in "
-        "Create, makes one client and the same two calls, and nothing else: the least any boto3 "
-        "provider of this resource can cost. Both are pickled by reference, like ours, from modules "
-        "that import nothing else. The runs rotate between the three."
+        "and tags) and its Create makes its three calls to the emulator (Associate, Get, ListTags). "
+        "The trivial provider (bench/trivial.py) returns at once. The boto3 floor (bench/floor.py) "
+        "imports boto3 in Create, makes one client and the same three calls, and nothing else: the "
+        "least any boto3 provider of this resource can cost. Both are pickled by reference, like "
+        "ours, from modules that import nothing else. The runs rotate between the three."
     )
     ratio = ours.first_create.median / baseline.first_create.median
     floor_ratio = sdk_floor.first_create.median / baseline.first_create.median

@@ -9,7 +9,7 @@ from bench.harness import REGION
 from bench.trivial import TrivialProvider
 from tests.engine import wire
 from tests.engine.engine import Registration
-from tests.support import KEY, partner_account
+from tests.support import KEY, partner_account, partner_account_owner
 
 __all__ = ["FLOOR_TYPE", "TRIVIAL_TYPE", "floor", "program_resource", "stack", "trivial"]
 
@@ -34,7 +34,12 @@ def trivial(name: str = "trivial") -> Registration:
 
 
 def floor(name: str = "floor") -> Registration:
-    """Register one resource of the boto3 floor provider, pickled by reference like ours."""
+    """Register one resource of the boto3 floor provider, with the inputs of program_resource's."""
     blob = serialize_provider(Boto3FloorProvider())
-    inputs = {"amazonId": f"amzn1.account.{name}", "appServerPrivateKey": wire.Secret(KEY)}
+    inputs = {
+        "amazonId": f"amzn1.account.{name}",
+        "appServerPrivateKey": wire.Secret(KEY),
+        "tags": {"team": "iot"},
+        "owner": partner_account_owner(name),
+    }
     return Registration(FLOOR_TYPE, name, {**inputs, "__provider": wire.Secret(blob)})

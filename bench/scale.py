@@ -23,13 +23,14 @@ from bench.registrations import floor, stack, trivial
 from bench.report import Report, Row
 from tests.emulator import Emulator
 from tests.engine.engine import Engine, Registration
+from tests.operations import CREATE_CALLS
 from tests.support import emulator_env
 
 __all__ = ["measure_memory", "measure_scale"]
 
 # The dynamic provider server runs four gRPC workers; the engine's default parallelism is higher.
 WORKERS = 4
-CALLS_PER_CREATE = 2  # Associate (tags inline) and Get
+CALLS_PER_CREATE = len(CREATE_CALLS)  # Associate (tags and owner tag inline), Get, ListTags
 # What PartnerAccount may hold beyond the boto3 floor at its peak. A second client with its own
 # session takes about 10 MiB, importing pulumi_aws about 23 MiB (measured on botocore 1.44).
 MEMORY_MARGIN_MIB = 4

@@ -11,7 +11,7 @@ from pulumi.dynamic import Resource
 
 from bench.floor import Boto3FloorProvider
 from bench.trivial import TrivialProvider
-from components.partner_account import PartnerAccount, PartnerAccountArgs
+from components.partner_account import PartnerAccount, PartnerAccountArgs, owner_of
 
 
 class Trivial(Resource, module="bench", name="Trivial"):
@@ -36,8 +36,9 @@ for i in range(count):
     elif kind == "trivial":
         Trivial(TrivialProvider(), f"trivial-{i:03d}", {})
     elif kind == "floor":
-        Boto3Floor(
-            Boto3FloorProvider(), f"floor-{i:03d}", {"amazonId": amazon_id, "appServerPrivateKey": key}
-        )
+        # The PartnerAccount's own inputs, but the request token and adoptExisting it derives.
+        name = f"floor-{i:03d}"
+        inputs = {"amazonId": amazon_id, "appServerPrivateKey": key, "tags": {"team": "iot"}}
+        Boto3Floor(Boto3FloorProvider(), name, {**inputs, "owner": owner_of(name)})
     else:
         raise pulumi.RunError(f"bench:kind must be partner, trivial or floor, not {kind!r}")
