@@ -181,5 +181,6 @@ def test_changing_the_profile_never_replaces_the_association(
     profiled_emulator.clear_log()
     project.run("destroy", "--yes")
     assert [(e["operation"], e["access_key"]) for e in profiled_emulator.log] == [
-        ("DisassociateAwsAccountFromPartnerAccount", PROFILES["beta"][0])
+        ("ListTagsForResource", PROFILES["beta"][0]),
+        ("DisassociateAwsAccountFromPartnerAccount", PROFILES["beta"][0]),
     ]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.cli.project import PulumiProject, account_step
 from tests.emulator import Emulator
-from tests.operations import ASSOCIATE, DISASSOCIATE, GET
+from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAKE_OVER_CALLS
 from tests.support import PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
 
 NEW_AMAZON_ID = "amzn1.account.REPLACEMENT"
@@ -53,6 +53,8 @@ def test_new_amazon_id_associates_the_new_one_before_disassociating_the_old(
     assert calls_with_targets(emulator) == [
         (ASSOCIATE, "us-east-1", "/partner-accounts"),
         (GET, "us-east-1", f"/partner-accounts/{NEW_AMAZON_ID}"),
+        (LIST_TAGS, "us-east-1", "/tags"),
+        (LIST_TAGS, "us-east-1", "/tags"),
         (DISASSOCIATE, "us-east-1", f"/partner-accounts/{STACK_AMAZON_ID}"),
     ]
     assert live_identities(emulator) == [("us-east-1", NEW_AMAZON_ID)]
@@ -71,6 +73,8 @@ def test_new_region_associates_there_before_disassociating_the_old_region(
     assert [(op, region) for op, region, _ in calls_with_targets(emulator)] == [
         (ASSOCIATE, "us-west-2"),
         (GET, "us-west-2"),
+        (LIST_TAGS, "us-west-2"),
+        (LIST_TAGS, "us-east-1"),
         (DISASSOCIATE, "us-east-1"),
     ]
     assert live_identities(emulator) == [("us-west-2", STACK_AMAZON_ID)]
@@ -84,7 +88,7 @@ def test_targeted_replace_of_the_same_identity_keeps_one_association_that_state_
     [resource] = deployed.resources(PARTNER_ACCOUNT_TYPE)
     deployed.run("up", "--yes", "--replace", resource["urn"])
     # The new resource takes the association over; the old one's delete leaves it to its new owner.
-    assert emulator.calls() == [ASSOCIATE, GET]
+    assert emulator.calls() == [*TAKE_OVER_CALLS, LIST_TAGS]
     assert live_identities(emulator) == [("us-east-1", STACK_AMAZON_ID)]
     assert_state_matches_aws(deployed, emulator)
 
