@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from pulumi.output import Unknown
 
 from providers import _aws, _tags
 
-__all__ = ["REGION", "RegionalProvider", "default_region", "region_failures"]
+__all__ = ["REGION", "RegionalProvider", "default_region", "region_failures", "shape_failure"]
 
 # The input's name on the wire, the same for every resource.
 REGION = "region"
@@ -34,6 +35,24 @@ def region_failures(region: Any) -> list[CheckFailure]:
     if isinstance(region, str) and _aws.is_region_name(region):
         return []
     return [CheckFailure(REGION, f"region must be an AWS region name such as {_aws.DEFAULT_REGION}")]
+
+
+def shape_failure(prop: str, shape: str, value: Any, required: bool = False) -> CheckFailure | None:
+    """Apply the model's rules for a string shape to one input, or return None when it keeps them."""
+    rules = _aws.shape_rules(shape)
+    if not isinstance(value, str):
+        return CheckFailure(prop, f"{prop} must be a string")
+    if "enum" in rules:
+        if value not in rules["enum"]:
+            return CheckFailure(prop, f"{prop} must be one of {', '.join(rules['enum'])}")
+        return None
+    # AWS refuses an empty required member even where the model sets no minimum.
+    low, high = max(rules.get("min", 0), 1 if required else 0), rules["max"]
+    if not low <= len(value) <= high:
+        return CheckFailure(prop, f"{prop} must be {low} to {high} characters")
+    if "pattern" in rules and not re.fullmatch(rules["pattern"], value):
+        return CheckFailure(prop, f"{prop} must match the pattern {rules['pattern']}")
+    return None
 
 
 class RegionalProvider(ResourceProvider):

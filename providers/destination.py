@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,20 +85,7 @@ _TAKE_OVER = (
 
 def _string_failure(prop: str, value: Any) -> CheckFailure | None:
     """Apply the model's rules for one string input, or return None when it keeps them."""
-    rules = _aws.shape_rules(_SHAPES[prop])
-    if not isinstance(value, str):
-        return CheckFailure(prop, f"{prop} must be a string")
-    if "enum" in rules:
-        if value not in rules["enum"]:
-            return CheckFailure(prop, f"{prop} must be one of {', '.join(rules['enum'])}")
-        return None
-    # AWS refuses an empty required member even where the model sets no minimum.
-    low, high = max(rules.get("min", 0), 1 if prop in _REQUIRED else 0), rules["max"]
-    if not low <= len(value) <= high:
-        return CheckFailure(prop, f"{prop} must be {low} to {high} characters")
-    if "pattern" in rules and not re.fullmatch(rules["pattern"], value):
-        return CheckFailure(prop, f"{prop} must match the pattern {rules['pattern']}")
-    return None
+    return _regional.shape_failure(prop, _SHAPES[prop], value, prop in _REQUIRED)
 
 
 def _public(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ delete then removes; an interrupted create costs at most one unused, owner-tagge
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +36,6 @@ __all__ = [
     "REGION",
     "TAGS",
     "DeviceProfileProvider",
-    "shape_failure",
 ]
 
 # Input names on the wire.
@@ -76,24 +74,6 @@ _GET = "GetDeviceProfile"
 _DELETE = "DeleteDeviceProfile"
 
 
-def shape_failure(prop: str, shape: str, value: Any, required: bool = False) -> CheckFailure | None:
-    """Apply the model's rules for a string shape to one input, or return None when it keeps them."""
-    rules = _aws.shape_rules(shape)
-    if not isinstance(value, str):
-        return CheckFailure(prop, f"{prop} must be a string")
-    if "enum" in rules:
-        if value not in rules["enum"]:
-            return CheckFailure(prop, f"{prop} must be one of {', '.join(rules['enum'])}")
-        return None
-    # AWS refuses an empty required member even where the model sets no minimum.
-    low, high = max(rules.get("min", 0), 1 if required else 0), rules["max"]
-    if not low <= len(value) <= high:
-        return CheckFailure(prop, f"{prop} must be {low} to {high} characters")
-    if "pattern" in rules and not re.fullmatch(rules["pattern"], value):
-        return CheckFailure(prop, f"{prop} must match the pattern {rules['pattern']}")
-    return None
-
-
 def _public(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
 
@@ -113,7 +93,9 @@ class DeviceProfileProvider(_regional.RegionalProvider):
         for prop, shape in _SHAPES.items():
             value = news.get(prop)
             failure = (
-                None if value is None or isinstance(value, Unknown) else shape_failure(prop, shape, value)
+                None
+                if value is None or isinstance(value, Unknown)
+                else _regional.shape_failure(prop, shape, value)
             )
             if failure is not None:
                 failures.append(failure)

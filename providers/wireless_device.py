@@ -21,7 +21,6 @@ from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, U
 from pulumi.output import Unknown
 
 from providers import _aws, _ownership, _regional, _tags
-from providers.device_profile import shape_failure
 
 __all__ = [
     "ADOPT_EXISTING",
@@ -144,7 +143,7 @@ class WirelessDeviceProvider(_regional.RegionalProvider):
                 if prop in _REQUIRED:
                     failures.append(CheckFailure(prop, f"{prop} is required"))
             elif not isinstance(value, Unknown) and (
-                failure := shape_failure(prop, shape, value, prop in _REQUIRED)
+                failure := _regional.shape_failure(prop, shape, value, prop in _REQUIRED)
             ):
                 failures.append(failure)
         tags = news.get(TAGS)
