@@ -42,6 +42,7 @@ from providers.partner_account import PartnerAccountProvider
 from tests.cli.conftest import REQUIRE_CLI
 from tests.cli.test_crash_recovery import CLI_MESSAGES
 from tests.engine.provider import PROJECT_ROOT, merged_env
+from tests.operations import CREATE_CALLS, DELETE_CALLS, LIST_TAGS, TAKE_OVER_CALLS
 from tests.seed import seed
 from tests.support import KEY, assert_no_key, emulator_env, run_with_emulator
 
@@ -538,3 +539,17 @@ def test_replacement_section_quotes_the_warning_a_delete_gives(monkeypatch: pyte
         section("Replacing the association"),
     )
     assert " ".join(warned[0].split()).startswith(" ".join(quoted.split()))
+
+
+def test_calls_table_is_what_the_tests_assert() -> None:
+    """The README's calls per operation are the sequences tests/operations.py holds and tests assert."""
+    rows = {}
+    for line in section("Replacing the association").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 2 and cells[0] in ("create", "delete", "replace onto the same association"):
+            rows[cells[0]] = cells[1].split(", ")
+    assert rows == {
+        "create": CREATE_CALLS,
+        "delete": DELETE_CALLS,
+        "replace onto the same association": [*TAKE_OVER_CALLS, LIST_TAGS],
+    }
