@@ -10,6 +10,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.device_profile import DeviceProfileProvider
+from tests.cli.project import wait_until
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
 from tests.operations import LIST_TAGS, TAG, UNTAG
@@ -225,7 +226,9 @@ def test_destroy_leaves_a_profile_another_resource_holds(
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
     assert emulator.calls() == [LIST_TAGS]
-    assert "is now held by resource 'sensors' of stack 'other' in project 'p'" in engine.provider.output()
+    # The warning goes to the provider's stderr, which a thread of the harness reads: wait for it.
+    warning = "is now held by resource 'sensors' of stack 'other' in project 'p'"
+    wait_until(lambda: warning in engine.provider.output(), "the provider's warning")
     iotwireless.get_device_profile(Id=arn.rsplit("/", 1)[1])
 
 
