@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
@@ -12,10 +12,34 @@ from pulumi.output import Unknown
 
 from providers import _aws, _tags
 
-__all__ = ["REGION", "RegionalProvider", "default_region", "region_failures", "shape_failure"]
+__all__ = [
+    "PROVIDER_KEY",
+    "REGION",
+    "RegionalProvider",
+    "default_region",
+    "public",
+    "region_failures",
+    "shape_failure",
+    "unknown_input_failures",
+]
 
 # The input's name on the wire, the same for every resource.
 REGION = "region"
+# Where the SDK keeps the pickled provider, among the inputs and outputs of every dynamic resource.
+PROVIDER_KEY = "__provider"
+
+
+def public(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a resource's properties without the pickled provider."""
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def unknown_input_failures(kind: str, news: Mapping[str, Any], inputs: Sequence[str]) -> list[CheckFailure]:
+    """Refuse each input a resource does not have, naming the ones it has."""
+    return [
+        CheckFailure(name, f"{name!r} is not an input of {kind} (the inputs are {', '.join(inputs)})")
+        for name in sorted(set(news) - {*inputs, PROVIDER_KEY})
+    ]
 
 
 def default_region(stack_region: str | None) -> str:

@@ -62,7 +62,6 @@ _DESTINATION_IN_USE = dataclasses.replace(
     conflict="wireless devices still send to this destination: give them another destination first",
 )
 
-_PROVIDER_KEY = "__provider"
 # The shape of botocore's model behind each string input: its min, max, pattern and enum apply.
 _SHAPES = {
     NAME: "DestinationName",
@@ -88,21 +87,12 @@ def _string_failure(prop: str, value: Any) -> CheckFailure | None:
     return _regional.shape_failure(prop, _SHAPES[prop], value, prop in _REQUIRED)
 
 
-def _public(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
-
-
 class DestinationProvider(_regional.RegionalProvider):
     """A provider that runs each lifecycle step of a Destination through boto3."""
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
         """Apply every rule to known input values; never raise."""
-        failures = [
-            CheckFailure(
-                name, f"{name!r} is not an input of Destination (the inputs are {', '.join(INPUTS)})"
-            )
-            for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
-        ]
+        failures = _regional.unknown_input_failures("Destination", news, INPUTS)
         for prop in _SHAPES:
             value = news.get(prop)
             if value is None:
@@ -155,7 +145,7 @@ class DestinationProvider(_regional.RegionalProvider):
         else:
             # CreateDestination takes no request token, so its success is always a new destination.
             arn = response["Arn"]
-        return CreateResult(name, {**_public(props), ARN: arn, OWNER_MARKER: marker})
+        return CreateResult(name, {**_regional.public(props), ARN: arn, OWNER_MARKER: marker})
 
     def _take_over(self, props: Mapping[str, Any], marker: str) -> str:
         """Make an existing destination of this owner this resource's, or refuse; return its ARN."""
@@ -179,7 +169,7 @@ class DestinationProvider(_regional.RegionalProvider):
             except client.exceptions.ResourceNotFoundException:
                 return ReadResult("", {})
         outs = {
-            **_public(props),
+            **_regional.public(props),
             NAME: id_,
             REGION: region,
             EXPRESSION: live["Expression"],
@@ -203,7 +193,9 @@ class DestinationProvider(_regional.RegionalProvider):
         _tags.reconcile(
             id_, region, olds[ARN], olds.get(TAGS) or {}, news[TAGS], DESTINATION, owner_marker=marker
         )
-        return UpdateResult({**_public(olds), **_public(news), OWNER_MARKER: marker or olds[OWNER_MARKER]})
+        return UpdateResult(
+            {**_regional.public({**olds, **news}), OWNER_MARKER: marker or olds[OWNER_MARKER]}
+        )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Remove the destination while this resource holds it; one already gone counts as deleted."""

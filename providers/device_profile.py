@@ -64,7 +64,6 @@ _PROFILE_IN_USE = dataclasses.replace(
     conflict="wireless devices still use this device profile: delete them or give them another profile first",
 )
 
-_PROVIDER_KEY = "__provider"
 # The shape of botocore's model behind the string input: its min, max and pattern apply.
 _SHAPES = {NAME: "DeviceProfileName"}
 # Nothing but tags updates in place: CreateDeviceProfile is the only call that sets the rest.
@@ -74,22 +73,12 @@ _GET = "GetDeviceProfile"
 _DELETE = "DeleteDeviceProfile"
 
 
-def _public(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
-
-
 class DeviceProfileProvider(_regional.RegionalProvider):
     """A provider that runs each lifecycle step of a SidewalkDeviceProfile through boto3."""
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
         """Apply every rule to known input values; never raise."""
-        failures = [
-            CheckFailure(
-                name,
-                f"{name!r} is not an input of SidewalkDeviceProfile (the inputs are {', '.join(INPUTS)})",
-            )
-            for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
-        ]
+        failures = _regional.unknown_input_failures("SidewalkDeviceProfile", news, INPUTS)
         for prop, shape in _SHAPES.items():
             value = news.get(prop)
             failure = (
@@ -161,7 +150,11 @@ class DeviceProfileProvider(_regional.RegionalProvider):
             owner_marker=marker,
         )
         return UpdateResult(
-            {**_public(olds), **_public(news), OWNER_MARKER: marker or olds.get(OWNER_MARKER)}
+            {
+                **_regional.public(olds),
+                **_regional.public(news),
+                OWNER_MARKER: marker or olds.get(OWNER_MARKER),
+            }
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -186,7 +179,7 @@ def _outputs(props: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any
     """Echo the inputs and add what AWS generated, in the API's own shapes."""
     sidewalk = live.get("Sidewalk") or {}
     return {
-        **_public(props),
+        **_regional.public(props),
         NAME: live.get("Name", ""),
         ARN: live["Arn"],
         APPLICATION_SERVER_PUBLIC_KEY: sidewalk.get("ApplicationServerPublicKey", ""),

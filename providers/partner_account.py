@@ -66,7 +66,6 @@ PARTNER_ACCOUNT_ID = "partnerAccountId"
 # The owner tag's value this resource wrote: it holds the association while AWS shows the same.
 OWNER_MARKER = _ownership.OWNER_MARKER
 
-_PROVIDER_KEY = "__provider"
 _KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 # 64 bits of the digest: enough to tell two keys apart, far too few to search a 256-bit key space by.
 _DIGEST_HEX = 16
@@ -132,8 +131,7 @@ class PartnerAccountProvider(RegionalProvider):
         def fail(prop: str, reason: str) -> None:
             failures.append(CheckFailure(prop, reason))
 
-        for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY}):
-            fail(name, f"{name!r} is not an input of PartnerAccount (the inputs are {', '.join(INPUTS)})")
+        failures.extend(_regional.unknown_input_failures("PartnerAccount", news, INPUTS))
 
         amazon_id = news.get(AMAZON_ID)
         if amazon_id is None:
@@ -230,7 +228,7 @@ class PartnerAccountProvider(RegionalProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Make only the calls the diff needs: the key, added or changed tags, removed tags."""
         region = news[REGION]
-        outs = {k: v for k, v in {**olds, **news}.items() if k != _PROVIDER_KEY}
+        outs = _regional.public({**olds, **news})
         if _key_changed(olds.get(APP_SERVER_PRIVATE_KEY), news[APP_SERVER_PRIVATE_KEY]):
             _set_key(id_, region, news[APP_SERVER_PRIVATE_KEY])
             # Read the new fingerprint back: refresh compares it to spot a key set outside Pulumi.
@@ -357,7 +355,7 @@ def _outputs(
 ) -> dict[str, Any]:
     """Echo the inputs and add what AWS computed; the key stays under its own name."""
     sidewalk = account["Sidewalk"]
-    outs = {k: v for k, v in props.items() if k != _PROVIDER_KEY}
+    outs = _regional.public(props)
     outs.update(
         {
             ARN: sidewalk.get("Arn") or arn,

@@ -87,7 +87,6 @@ WIRELESS_DEVICE = _aws.ResourceKind(
     gone="wireless device",
 )
 
-_PROVIDER_KEY = "__provider"
 # The shape of botocore's model behind each string input: its min, max, pattern and enum apply.
 _SHAPES = {
     NAME: "WirelessDeviceName",
@@ -118,10 +117,6 @@ _TAKE_OVER = (
 )
 
 
-def _public(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
-
-
 def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], prop: str) -> bool:
     return isinstance(news.get(prop), Unknown) or olds.get(prop) != news.get(prop)
 
@@ -131,12 +126,7 @@ class WirelessDeviceProvider(_regional.RegionalProvider):
 
     def check_failures(self, news: Mapping[str, Any]) -> list[CheckFailure]:
         """Apply every rule to known input values; never raise."""
-        failures = [
-            CheckFailure(
-                name, f"{name!r} is not an input of SidewalkDevice (the inputs are {', '.join(INPUTS)})"
-            )
-            for name in sorted(set(news) - {*INPUTS, _PROVIDER_KEY})
-        ]
+        failures = _regional.unknown_input_failures("SidewalkDevice", news, INPUTS)
         for prop, shape in _SHAPES.items():
             value = news.get(prop)
             if value is None:
@@ -285,7 +275,11 @@ class WirelessDeviceProvider(_regional.RegionalProvider):
             id_, region, olds[ARN], olds.get(TAGS) or {}, news[TAGS], WIRELESS_DEVICE, owner_marker=marker
         )
         return UpdateResult(
-            {**_public(olds), **_public(news), OWNER_MARKER: marker or olds.get(OWNER_MARKER)}
+            {
+                **_regional.public(olds),
+                **_regional.public(news),
+                OWNER_MARKER: marker or olds.get(OWNER_MARKER),
+            }
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -353,7 +347,7 @@ def _outputs(props: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any
     """Echo the inputs and add what AWS generated; the private keys go under `privateKeys` alone."""
     sidewalk = live.get("Sidewalk") or {}
     return {
-        **_public(props),
+        **_regional.public(props),
         ARN: live["Arn"],
         SIDEWALK_ID: sidewalk.get("SidewalkId", ""),
         STATUS: sidewalk.get("Status", ""),
