@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install cli test lint emulator demo bench clean
+.PHONY: install cli test lint emulator demo bench provisioning-files clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV) && $(BIN)/pip install -q --upgrade pip && $(BIN)/pip install -q -r requirements-dev.txt && touch $@
@@ -30,6 +30,10 @@ demo: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Each device's device_profile.json and wireless_device.json for provision.py, from the stack (STACK=dev).
+provisioning-files: install
+	$(BIN)/python -m provisioning --stack $(or $(STACK),dev) --out build/provisioning
 
 clean:
 	rm -rf $(VENV) .pulumi .pytest_cache .mypy_cache .ruff_cache

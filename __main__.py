@@ -6,6 +6,7 @@ import json
 
 import pulumi
 
+from components import fleet
 from components.partner_account import PartnerAccount, PartnerAccountArgs
 from components.sidewalk import (
     INTEGRATION_TYPE,
@@ -30,6 +31,14 @@ tags = config.get_object("tags")
 if tags is not None and not (isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values())):
     raise pulumi.ConfigTypeError(config.full_key("tags"), json.dumps(tags), "object of string to string")
 
+# The fleet's config is checked before any resource is registered, so a mistake costs no AWS call.
+devices = fleet.devices_from_config(config, config.get_object("devices"), config.get("devicesCsv"))
+integration_on = bool(config.get_bool("integration"))
+# The existing Destination config names for the devices; None means the integration's.
+device_destination = (
+    fleet.device_destination(config, config.get("deviceDestinationName"), integration_on) if devices else None
+)
+
 # Protection makes `pulumi preview` of a replacement, and `pulumi destroy`, fail before any AWS call.
 protect = config.get_bool("protect") or False
 account_args = PartnerAccountArgs(
@@ -39,7 +48,8 @@ account_args = PartnerAccountArgs(
     adopt_existing=config.get_bool("adoptExisting"),
     region=aws_config.get("region"),
 )
-if config.get_bool("integration"):
+destination_name: pulumi.Input[str] | None = device_destination
+if integration_on:
     # The whole cloud side: uplinks go to an MQTT topic or to a Lambda function, whichever is set.
     topic, function_arn = config.get("uplinkTopic"), config.get("uplinkLambdaArn")
     if (topic is None) == (function_arn is None):
@@ -56,6 +66,7 @@ if config.get_bool("integration"):
         ),
     )
     account = integration.partner_account
+    destination_name = integration.destination_name
     pulumi.export("destinationName", integration.destination_name)
     pulumi.export("ruleArn", integration.rule_arn)
 else:
@@ -71,3 +82,19 @@ pulumi.export("amazonId", account.amazon_id)
 pulumi.export("fingerprint", account.fingerprint)
 pulumi.export("accountLinked", account.account_linked)
 pulumi.export("region", account.region)
+
+# With devices, the destination is never None: device_destination raised above when there is none.
+if devices and destination_name is not None:
+    # One device profile, and on it one SidewalkDevice per device, whose uplinks go to the Destination.
+    sidewalk_fleet = fleet.Fleet(
+        fleet.FleetArgs(
+            devices=devices,
+            destination_name=destination_name,
+            profile_name=config.get("deviceProfileName") or fleet.default_profile_name(),
+            tags=tags,
+            region=aws_config.get("region"),
+        )
+    )
+    # Ids and status only: the devices' private keys stay in their resources' secret outputs.
+    pulumi.export("deviceProfileId", sidewalk_fleet.profile.id)
+    pulumi.export("devices", sidewalk_fleet.summary)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["EmulatorProcess"]
+import boto3
+
+__all__ = ["EmulatorProcess", "seed_destination"]
+
+# A role ARN of the right shape: the emulator checks it, and no AWS account ever sees it.
+_ROLE_ARN = "arn:aws:iam::123456789012:role/sidewalk-demo-destination"
 
 
 class EmulatorProcess:
@@ -64,3 +70,17 @@ class EmulatorProcess:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def seed_destination(url: str, env: Mapping[str, str], name: str) -> None:
+    """Create a Destination in the emulator at url, with the credentials and region of the demo's env."""
+    client = boto3.client(
+        "iotwireless",
+        endpoint_url=url,
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_destination(
+        Name=name, Expression="sidewalk_uplinks", ExpressionType="RuleName", RoleArn=_ROLE_ARN
+    )

@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ from typing import Any
 from pulumi import automation as auto
 
 from demo.cli import BUILT_ROOT, CliUnavailable, pulumi_command
-from demo.emulator import EmulatorProcess
+from demo.emulator import EmulatorProcess, seed_destination
 
 __all__ = [
     "AMAZON_ID",
     "AWS_UNSET",
+    "DESTINATION_NAME",
+    "DEVICE",
     "KEY_CONFIG",
     "PROJECT_ROOT",
     "STACK_NAME",
@@ -29,6 +32,7 @@ __all__ = [
     "set_secret_config",
     "stack_config",
     "workspace_options",
+    "write_provisioning_files",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +43,10 @@ PASSPHRASE = "offline-demo-throwaway-passphrase"
 AMAZON_ID = "amzn1.account.DEMO"
 KEY_CONFIG = "sidewalk:appServerPrivateKey"
 TAGS = {"purpose": "offline-demo", "team": "iot"}
+# The one device of the demo's fleet: a made-up SMSN (64 hex digits, as the Sidewalk tools print one).
+DEVICE = {"smsn": "5a" * 32, "name": "demo-sensor"}
+# Seeded in the emulator before the stack: it stands for a Destination made elsewhere.
+DESTINATION_NAME = "demo-uplinks"
 # A developer's own profile, session or endpoint must not send the demo to a real account.
 AWS_UNSET = (
     "AWS_PROFILE",
@@ -95,7 +103,22 @@ def stack_config() -> dict[str, auto.ConfigValue]:
         "sidewalk:amazonId": auto.ConfigValue(AMAZON_ID),
         # The program reads tags with get_object, which takes a JSON string as well as an object.
         "sidewalk:tags": auto.ConfigValue(json.dumps(TAGS)),
+        # One device on a device profile, its uplinks to the Destination seeded in the emulator.
+        "sidewalk:devices": auto.ConfigValue(json.dumps([DEVICE])),
+        "sidewalk:deviceDestinationName": auto.ConfigValue(DESTINATION_NAME),
     }
+
+
+def _cli_env(workspace: auto.Workspace) -> dict[str, str]:
+    """Return the environment the Automation API gives the CLI of a workspace."""
+    binary = workspace.pulumi_command.command
+    env = {**os.environ, **workspace.env_vars, "PULUMI_AUTOMATION_API": "true"}
+    if workspace.pulumi_home:
+        env["PULUMI_HOME"] = workspace.pulumi_home
+    if os.path.isabs(binary):
+        # As the Automation API does: the plugins built beside the CLI come first.
+        env["PATH"] = os.pathsep.join([os.path.dirname(binary), env.get("PATH", "")])
+    return env
 
 
 def set_secret_config(stack: auto.Stack, key: str, value: str) -> None:
@@ -105,14 +128,17 @@ def set_secret_config(stack: auto.Stack, key: str, value: str) -> None:
     the machine can read in /proc/*/cmdline; without a value argument the CLI reads stdin instead.
     """
     workspace = stack.workspace
-    binary = workspace.pulumi_command.command
-    env = {**os.environ, **workspace.env_vars, "PULUMI_AUTOMATION_API": "true"}
-    if workspace.pulumi_home:
-        env["PULUMI_HOME"] = workspace.pulumi_home
-    if os.path.isabs(binary):
-        # As the Automation API does: the plugins built beside the CLI come first.
-        env["PATH"] = os.pathsep.join([os.path.dirname(binary), env.get("PATH", "")])
-    argv = [binary, "config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"]
+    env = _cli_env(workspace)
+    argv = [
+        workspace.pulumi_command.command,
+        "config",
+        "set",
+        "--secret",
+        key,
+        "--stack",
+        stack.name,
+        "--non-interactive",
+    ]
     run = subprocess.run(
         argv, input=value, cwd=workspace.work_dir, env=env, capture_output=True, text=True, check=False
     )
@@ -120,8 +146,31 @@ def set_secret_config(stack: auto.Stack, key: str, value: str) -> None:
         raise auto.CommandError(auto.CommandResult(stdout=run.stdout, stderr=run.stderr, code=run.returncode))
 
 
+def write_provisioning_files(stack: auto.Stack, out: Out) -> None:
+    """Run `python -m provisioning` on the stack into a throwaway folder and print its list of files.
+
+    The command prints names and sizes only; the files, which hold the device's private keys, are
+    removed with their folder at the end.
+    """
+    workspace = stack.workspace
+    with tempfile.TemporaryDirectory(prefix="sidewalk-demo-") as folder:
+        target = Path(folder) / "provisioning"
+        argv = [sys.executable, "-m", "provisioning", "--stack", stack.name, "--out", str(target)]
+        out(f"\n== python -m provisioning --stack {stack.name} --out {target}")
+        out("   the files the Sidewalk SDK's provision.py reads, by name and size (their content is secret)")
+        run = subprocess.run(
+            argv, cwd=workspace.work_dir, env=_cli_env(workspace), capture_output=True, text=True, check=False
+        )
+        if run.returncode != 0:
+            raise auto.CommandError(
+                auto.CommandResult(stdout=run.stdout, stderr=run.stderr, code=run.returncode)
+            )
+        for line in run.stdout.splitlines():
+            out(f"  {line}")
+
+
 def run_job(stack: auto.Stack, app_server_private_key: str, out: Out) -> dict[str, Any]:
-    """Configure the stack, preview, up, print the outputs, destroy and remove it."""
+    """Configure the stack, preview, up, print the outputs, write provisioning files, destroy, remove it."""
     stack.set_all_config(stack_config())
     set_secret_config(stack, KEY_CONFIG, app_server_private_key)
     out("\n== pulumi preview")
@@ -132,6 +181,7 @@ def run_job(stack: auto.Stack, app_server_private_key: str, out: Out) -> dict[st
     out("\n== stack outputs, as another stack reads them through a StackReference")
     for name, value in outputs.items():
         out(f"  {name}: {json.dumps(value)}")
+    write_provisioning_files(stack, out)
     out("\n== pulumi destroy")
     stack.destroy(on_output=out, show_secrets=False)
     stack.workspace.remove_stack(stack.name)
@@ -160,13 +210,19 @@ def main(project: Path = PROJECT_ROOT) -> int:
         os.environ.pop(name, None)
     with EmulatorProcess(project) as emulator:
         out(f"IoT Wireless emulator listening at {emulator.url}")
+        env = demo_env(project, emulator.url)
+        seed_destination(emulator.url, env, DESTINATION_NAME)
+        out(
+            f"Destination {DESTINATION_NAME} created in the emulator with boto3: it stands for one made "
+            "elsewhere (by the integration, sidewalk:integration, on AWS)"
+        )
         try:
             command = pulumi_command(BUILT_ROOT)
         except CliUnavailable as err:
             print(err, file=sys.stderr, flush=True)
             return 1
         (project / STATE_DIR).mkdir(exist_ok=True)
-        options = workspace_options(project, demo_env(project, emulator.url), command)
+        options = workspace_options(project, env, command)
         try:
             stack = _open_stack(options)
             # A fresh throwaway key each run: never a real one.

@@ -314,16 +314,29 @@ def fake_stack(monkeypatch: pytest.MonkeyPatch) -> FakeStack:
     def set_secret_config(target: Any, key: str, value: str) -> None:
         target.calls.append(("secret", (key, value)))
 
+    def write_provisioning_files(target: Any, out: Any) -> None:
+        target.calls.append(("provision", target.name))
+
     monkeypatch.setattr(job, "set_secret_config", set_secret_config)
+    monkeypatch.setattr(job, "write_provisioning_files", write_provisioning_files)
     return stack
 
 
 def test_job_configures_previews_ups_destroys_and_removes_the_stack(fake_stack: FakeStack) -> None:
-    """Past the CLI boundary the job sets config, then preview, up, destroy, and removes the stack."""
+    """Past the CLI boundary the job sets config, previews, ups, writes the files, destroys, removes."""
     stack = fake_stack
     printed: list[str] = []
     job.run_job(stack, "ab" * 32, printed.append)  # type: ignore[arg-type]
-    assert [name for name, _ in stack.calls] == ["config", "secret", "preview", "up", "destroy", "remove"]
+    assert [name for name, _ in stack.calls] == [
+        "config",
+        "secret",
+        "preview",
+        "up",
+        "provision",
+        "destroy",
+        "remove",
+    ]
+    assert ("provision", job.STACK_NAME) in stack.calls
     assert ("up", False) in stack.calls and ("destroy", False) in stack.calls
     assert ("remove", job.STACK_NAME) in stack.calls
     assert "Previewing update (demo)" in printed and "Updating (demo)" in printed
@@ -344,8 +357,17 @@ def test_job_sets_the_key_as_a_secret_and_never_prints_it(fake_stack: FakeStack)
     assert_no_key("\n".join(printed), key)
 
 
-def test_demo_stack_config_deploys_through_the_harness(tmp_path: Path, emulator: Any) -> None:
+def test_demo_stack_config_deploys_through_the_harness(
+    tmp_path: Path, emulator: Any, iotwireless: Any
+) -> None:
     """The config the demo sets, as the CLI stores it (strings), deploys and destroys the real program."""
+    # As the demo does before its stack: the Destination its device names exists already.
+    iotwireless.create_destination(
+        Name=job.DESTINATION_NAME,
+        Expression="sidewalk_uplinks",
+        ExpressionType="RuleName",
+        RoleArn="arn:aws:iam::123456789012:role/sidewalk-demo-destination",
+    )
     stack = Stack(tmp_path, emulator_env(emulator.url))
     key = "0f" * 32
     for name, value in job.stack_config().items():
@@ -357,6 +379,14 @@ def test_demo_stack_config_deploys_through_the_harness(tmp_path: Path, emulator:
     assert up.outputs["region"] == "us-east-1"
     state = stack.state()["resources"][0]["outputs"]
     assert state["tags"] == json.loads(job.stack_config()["sidewalk:tags"].value)
+    # The demo's one device, on the fleet's profile, with the stack's tags.
+    [(name, device)] = up.outputs["devices"].items()
+    assert (name, device["smsn"]) == (job.DEVICE["name"], job.DEVICE["smsn"])
+    live = iotwireless.get_wireless_device(Identifier=device["id"], IdentifierType="WirelessDeviceId")
+    assert live["Sidewalk"]["DeviceProfileId"] == up.outputs["deviceProfileId"]
+    assert live["DestinationName"] == job.DESTINATION_NAME
     destroyed = stack.run("destroy")
     assert destroyed.returncode == 0, destroyed.stderr
     assert emulator.backend.associations() == []
+    assert iotwireless.list_wireless_devices()["WirelessDeviceList"] == []
+    assert iotwireless.list_device_profiles()["DeviceProfileList"] == []

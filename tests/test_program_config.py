@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,3 +74,92 @@ def test_config_of_the_wrong_type_fails_naming_the_key(
     assert emulator.calls() == []
     assert "Traceback" not in error
     assert json.dumps(value) in error or str(value) in error
+
+
+DEVICE = {"smsn": "a" * 64, "name": "sensor-1"}
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "rule"),
+    [
+        pytest.param(
+            {"sidewalk:devices": {"sensor-1": "a" * 64}},
+            "sidewalk:devices",
+            "is not a valid 'list of objects with smsn and name'",
+            id="devices-not-a-list",
+        ),
+        pytest.param(
+            {"sidewalk:devices": [{"smsn": "a" * 64}]},
+            "sidewalk:devices[0]",
+            "has no name: every device needs smsn and name",
+            id="device-without-name",
+        ),
+        pytest.param(
+            {"sidewalk:devices": [{**DEVICE, "tags": ["team"]}]},
+            "sidewalk:devices[0].tags",
+            "is not a valid 'object of string to string'",
+            id="device-tags-a-list",
+        ),
+        pytest.param(
+            {"sidewalk:devices": [{**DEVICE, "name": "lab/sensor"}]},
+            "sidewalk:devices[0]",
+            "has the device name 'lab/sensor': a device name is 1 to 128 letters, digits",
+            id="device-name-with-a-slash",
+        ),
+        pytest.param(
+            {"sidewalk:devices": [DEVICE, {**DEVICE, "smsn": "b" * 64}]},
+            "sidewalk:devices[1]",
+            "repeats the device name 'sensor-1' of 'sidewalk:devices[0]': device names must be unique",
+            id="duplicate-names",
+        ),
+        pytest.param(
+            {"sidewalk:devices": [DEVICE], "sidewalk:devicesCsv": "devices.csv"},
+            "sidewalk:devices' and 'sidewalk:devicesCsv",
+            "are both set: set one of them, never both",
+            id="list-and-csv",
+        ),
+        pytest.param(
+            {"sidewalk:devicesCsv": "serial,label\n" + "a" * 64 + ",sensor-1\n"},
+            "sidewalk:devicesCsv",
+            "whose header is 'serial,label': the header must be exactly 'smsn,name'",
+            id="csv-header",
+        ),
+        pytest.param(
+            {"sidewalk:devicesCsv": "smsn,name\n" + "a" * 64 + ",sensor-1\n" + "b" * 64 + ",sensor-1\n"},
+            "sidewalk:devicesCsv",
+            "line 3) repeats the device name 'sensor-1'",
+            id="csv-duplicate-names",
+        ),
+    ],
+)
+def test_bad_fleet_config_fails_in_one_sentence_naming_the_key(
+    stack: Stack, emulator: Emulator, tmp_path: Path, config: dict[str, Any], where: str, rule: str
+) -> None:
+    """A bad device list or CSV stops the preview with one sentence naming the key and the rule."""
+    stack.set_config("sidewalk:deviceDestinationName", "uplinks")
+    for key, value in config.items():
+        if key == "sidewalk:devicesCsv" and "\n" in value:
+            csv_file = tmp_path / "devices.csv"
+            csv_file.write_text(value)
+            value = str(csv_file)
+        stack.set_config(key, value)
+    run = stack.run("preview")
+    assert run.returncode == 1
+    error = run.error or ""
+    assert f"Configuration '{where}'" in error
+    assert rule in error
+    assert "Traceback" not in error and "\n" not in error.strip()
+    assert emulator.calls() == []
+
+
+def test_devices_without_a_destination_fail_naming_the_keys(stack: Stack, emulator: Emulator) -> None:
+    """Devices with neither the integration nor sidewalk:deviceDestinationName fail before any call."""
+    stack.set_config("sidewalk:devices", [DEVICE])
+    run = stack.run("up")
+    assert run.returncode == 1
+    assert (run.error or "").endswith(
+        "Configuration 'sidewalk:devices' needs a Destination for the devices' uplinks: turn on "
+        "sidewalk:integration, or set sidewalk:deviceDestinationName to the name of an existing Destination"
+    )
+    assert emulator.calls() == []
+    assert stack.state()["resources"] == []

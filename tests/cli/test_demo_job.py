@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -15,7 +16,16 @@ from demo import job
 from tests.engine.provider import PROJECT_ROOT
 
 # What the demo needs of the project in a folder of its own: the program, its venv, the emulator.
-DEMO_FILES = ("Pulumi.yaml", "__main__.py", "providers", "components", "demo", "tests", ".venv")
+DEMO_FILES = (
+    "Pulumi.yaml",
+    "__main__.py",
+    "providers",
+    "components",
+    "demo",
+    "provisioning",
+    "tests",
+    ".venv",
+)
 
 
 def demo_project(folder: Path) -> Path:
@@ -27,7 +37,7 @@ def demo_project(folder: Path) -> Path:
 
 
 def test_make_demo_previews_ups_prints_outputs_and_destroys(cli_bin: Path) -> None:
-    """`python -m demo` exits 0 after the real CLI previewed, deployed and destroyed the stack."""
+    """`python -m demo` exits 0 after the real CLI deployed a device, its files were listed, all destroyed."""
     demo = subprocess.run(
         [sys.executable, "-m", "demo"],
         cwd=PROJECT_ROOT,
@@ -38,16 +48,35 @@ def test_make_demo_previews_ups_prints_outputs_and_destroys(cli_bin: Path) -> No
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     out = demo.stdout
-    order = ["Previewing update (demo)", "Updating (demo)", "== stack outputs", "Destroying (demo)"]
+    order = [
+        f"Destination {job.DESTINATION_NAME} created in the emulator",
+        "Previewing update (demo)",
+        "Updating (demo)",
+        "== stack outputs",
+        "== python -m provisioning --stack demo --out ",
+        "Destroying (demo)",
+    ]
     positions = [out.index(marker) for marker in order]
     assert positions == sorted(positions)
-    assert "+ 2 created" in out and "- 2 deleted" in out
+    # The stack, the association, the device profile and the device.
+    assert "+ 4 created" in out and "- 4 deleted" in out
+    assert "stands for one made elsewhere" in out
+    name = job.DEVICE["name"]
+    assert re.search(rf"^  {name}/device_profile\.json  \d+ bytes$", out, re.MULTILINE)
+    assert re.search(rf"^  {name}/wireless_device\.json  \d+ bytes$", out, re.MULTILINE)
+    # Listed, never shown: no file's content (its keys, its certificates) reaches the output.
+    assert '"PrivateKeys"' not in out and '"DeviceCertificates"' not in out
+    # The files went with their throwaway folder.
+    folder = next(line for line in out.splitlines() if "== python -m provisioning" in line).split()[-1]
+    assert not Path(folder).exists()
     assert "== stack demo removed" in out
     assert not (PROJECT_ROOT / "Pulumi.demo.yaml").exists()
-    # The demo's key is made fresh each run; whatever it was, no 64-hex run but the fingerprint shows.
+    # The demo's key is made fresh each run; whatever it was, no 64-hex run but the fingerprint and
+    # the device's SMSN (not secret) shows.
     fingerprint = next(line.split('"')[1] for line in out.splitlines() if "fingerprint:" in line)
-    hex_runs = {word.strip('",') for word in (out + demo.stderr).split() if len(word.strip('",')) == 64}
-    assert hex_runs <= {fingerprint}
+    hex_runs = set(re.findall(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])", out + demo.stderr))
+    assert fingerprint in hex_runs
+    assert hex_runs <= {fingerprint, job.DEVICE["smsn"]}
 
 
 class CommandLines:
