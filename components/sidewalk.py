@@ -7,19 +7,16 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_aws as aws
 
 from components.destination import Destination, DestinationArgs
 from components.partner_account import PartnerAccount, PartnerAccountArgs
 from providers.destination import RULE_NAME
 
-with warnings.catch_warnings():
-    # pulumi-aws 7.51 warns, as aws.lambda_ loads, that a resource this module does not use is deprecated.
-    warnings.filterwarnings("ignore", "aws.lambda/microvmsimage", DeprecationWarning)
-    from pulumi_aws.lambda_ import Permission
+if TYPE_CHECKING:
+    import pulumi_aws as aws
 
 __all__ = [
     "INTEGRATION_TYPE",
@@ -88,8 +85,6 @@ class SidewalkIntegration(pulumi.ComponentResource):
     """Associate a Sidewalk account and route its uplinks to an AWS IoT rule."""
 
     partner_account: PartnerAccount
-    destination_role: aws.iam.Role
-    rule: aws.iot.TopicRule
     destination: Destination
     destination_name: pulumi.Output[str]
     rule_arn: pulumi.Output[str]
@@ -99,6 +94,18 @@ class SidewalkIntegration(pulumi.ComponentResource):
         self, resource_name: str, args: SidewalkIntegrationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(INTEGRATION_TYPE, resource_name, None, opts)
+        # pulumi-aws is imported by the integration alone: the program imports this module for
+        # INTEGRATION_TYPE on every run, and pulumi-aws (its lambda_ module above all) costs a quarter
+        # of a second of CPU on every preview and up of a stack that holds the association alone. So
+        # the attributes of its types are annotated here, not on the class, whose annotations Pulumi
+        # evaluates at run time.
+        import pulumi_aws as aws
+
+        with warnings.catch_warnings():
+            # pulumi-aws 7.51 warns, as aws.lambda_ loads, that a resource not used here is deprecated.
+            warnings.filterwarnings("ignore", "aws.lambda/microvmsimage", DeprecationWarning)
+            from pulumi_aws.lambda_ import Permission
+
         child = pulumi.ResourceOptions(parent=self)
         destination_name = args.destination_name or default_destination_name(resource_name)
         # Rule names allow no "-"; the rule is the destination's, so it takes the destination's name.
@@ -120,7 +127,7 @@ class SidewalkIntegration(pulumi.ComponentResource):
             lambda values: f"arn:{values[0][1]}:iot:{values[1]}:{values[0][4]}"
         )
 
-        self.destination_role = aws.iam.Role(
+        self.destination_role: aws.iam.Role = aws.iam.Role(
             f"{resource_name}-destination",
             description=f"Lets AWS IoT Wireless hand Sidewalk uplinks to the AWS IoT rule {rule_name}",
             assume_role_policy=_trust(IOT_WIRELESS),
@@ -162,7 +169,7 @@ class SidewalkIntegration(pulumi.ComponentResource):
         else:
             lambdas = [aws.iot.TopicRuleLambdaArgs(function_arn=args.uplink.function_arn)]
 
-        self.rule = aws.iot.TopicRule(
+        self.rule: aws.iot.TopicRule = aws.iot.TopicRule(
             f"{resource_name}-uplinks",
             name=rule_name,
             description=f"Receives the uplinks of the Sidewalk devices of destination {destination_name}",
