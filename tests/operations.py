@@ -6,14 +6,26 @@ __all__ = [
     "ASSOCIATE",
     "CREATE_CALLS",
     "DELETE_CALLS",
+    "DELETE_IMPORT",
     "DISASSOCIATE",
     "GET",
+    "GET_IMPORT",
+    "IMPORT_CREATE_CALLS",
+    "IMPORT_DELETE_CALLS",
+    "IMPORT_READ_CALLS",
+    "IMPORT_SINGLE_CREATE_CALLS",
+    "IMPORT_UPDATE_CALLS",
     "LIST",
+    "LIST_IMPORT_DEVICES",
     "LIST_TAGS",
+    "START_IMPORT",
+    "START_SINGLE_IMPORT",
     "TAG",
     "TAKE_OVER_CALLS",
     "UNTAG",
     "UPDATE",
+    "UPDATE_IMPORT",
+    "polled_once",
 ]
 
 ASSOCIATE = "AssociateAwsAccountWithPartnerAccount"
@@ -33,3 +45,28 @@ DELETE_CALLS = [LIST_TAGS, DISASSOCIATE]
 # A create that meets its own predecessor's association: conflict, read it and its owner tag, then
 # set the key, read the new fingerprint and write the tags and the new owner tag.
 TAKE_OVER_CALLS = [ASSOCIATE, GET, LIST_TAGS, UPDATE, GET, TAG]
+
+# The SidewalkDeviceImportTask's operations and lifecycle steps. A create or an update waits by
+# polling GetWirelessDeviceImportTask at a fixed interval, so its sequences count that poll once:
+# compare them with `polled_once(calls)`.
+START_SINGLE_IMPORT = "StartSingleWirelessDeviceImportTask"
+START_IMPORT = "StartWirelessDeviceImportTask"
+GET_IMPORT = "GetWirelessDeviceImportTask"
+LIST_IMPORT_DEVICES = "ListDevicesForWirelessDeviceImportTask"
+UPDATE_IMPORT = "UpdateWirelessDeviceImportTask"
+DELETE_IMPORT = "DeleteWirelessDeviceImportTask"
+# Create: start the task (tags inline, a request token of the resource's own), poll it until no
+# device is pending, then list its devices (one call per 250 devices).
+IMPORT_SINGLE_CREATE_CALLS = [START_SINGLE_IMPORT, GET_IMPORT, LIST_IMPORT_DEVICES]
+IMPORT_CREATE_CALLS = [START_IMPORT, GET_IMPORT, LIST_IMPORT_DEVICES]
+# Update of a file task's deviceCreationFile: append the file, wait again, list the devices.
+IMPORT_UPDATE_CALLS = [UPDATE_IMPORT, GET_IMPORT, LIST_IMPORT_DEVICES]
+# Refresh: the task, its devices and its tags.
+IMPORT_READ_CALLS = [GET_IMPORT, LIST_IMPORT_DEVICES, LIST_TAGS]
+# Delete: one call; the devices it onboarded stay.
+IMPORT_DELETE_CALLS = [DELETE_IMPORT]
+
+
+def polled_once(calls: list[str]) -> list[str]:
+    """Return a call sequence with each run of GetWirelessDeviceImportTask polls counted once."""
+    return [c for i, c in enumerate(calls) if not (c == GET_IMPORT and i and calls[i - 1] == GET_IMPORT)]
