@@ -24,6 +24,7 @@ from providers._aws import SIDEWALK_REGIONS
 
 __all__ = [
     "ADOPT_EXISTING_OFF",
+    "DEVICE_DESTINATION_IN_STACK",
     "IOT_PUBLISH_ON_RULE_TOPICS",
     "POLICIES",
     "REQUIRED_TAGS",
@@ -36,8 +37,10 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 TOPIC_RULE = "aws:iot/topicRule:TopicRule"
-# The resources of this project that carry the stack's sidewalk:tags.
-TAGGED = frozenset({PARTNER_ACCOUNT, DESTINATION, ROLE, TOPIC_RULE})
+DEVICE = "pulumi-python:dynamic/iotwireless:SidewalkDevice"
+DEVICE_PROFILE = "pulumi-python:dynamic/iotwireless:SidewalkDeviceProfile"
+# The resources of this project that carry the stack's sidewalk:tags, the fleet's devices included.
+TAGGED = frozenset({PARTNER_ACCOUNT, DESTINATION, ROLE, TOPIC_RULE, DEVICE, DEVICE_PROFILE})
 PUBLISH = "iot:Publish"
 # AWS IoT hands a rule whatever is published to its Basic Ingest topic.
 BASIC_INGEST = "$aws/rules/"
@@ -227,4 +230,54 @@ ADOPT_EXISTING_OFF = StackValidationPolicy(
     validate=_adopt_existing_off,
 )
 
-POLICIES = [SIDEWALK_REGION, REQUIRED_TAGS, IOT_PUBLISH_ON_RULE_TOPICS, ADOPT_EXISTING_OFF]
+
+def _known(resource: Any, name: str) -> tuple[bool, Any]:
+    """Return whether a property of a resource is known at this preview, and its value if so."""
+    try:
+        return True, resource.props.get(name)
+    except UnknownValueError:
+        return False, None
+
+
+def _device_destination_in_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Report each SidewalkDevice whose destinationName names no Destination of this stack."""
+    managed: set[str] = set()
+    some_unknown = False
+    for resource in args.resources:
+        if resource.resource_type == DESTINATION:
+            known, name = _known(resource, "name")
+            some_unknown |= not known
+            if known and isinstance(name, str):
+                managed.add(name)
+    for resource in args.resources:
+        if resource.resource_type != DEVICE:
+            continue
+        known, name = _known(resource, "destinationName")
+        # A name not known yet, or one that a Destination's unknown name may turn out to be, is no proof.
+        if not known or not isinstance(name, str) or name in managed or some_unknown:
+            continue
+        held = ", ".join(sorted(managed)) or "none"
+        report_violation(
+            f"SidewalkDevice {resource.name} sends its uplinks to Destination {name!r}, which this stack "
+            f"does not manage (its Destinations: {held}): a change or delete of that Destination outside "
+            f"this stack reroutes or drops the device's uplinks unseen by `pulumi preview`. Manage it here "
+            f"(a Destination resource, or SidewalkIntegration's), or point the device at one of this "
+            f"stack's Destinations.",
+            resource.urn,
+        )
+
+
+DEVICE_DESTINATION_IN_STACK = StackValidationPolicy(
+    name="device-destination-in-stack",
+    description="Every SidewalkDevice sends its uplinks to a Destination that this stack manages.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_device_destination_in_stack,
+)
+
+POLICIES = [
+    SIDEWALK_REGION,
+    REQUIRED_TAGS,
+    IOT_PUBLISH_ON_RULE_TOPICS,
+    ADOPT_EXISTING_OFF,
+    DEVICE_DESTINATION_IN_STACK,
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -12,11 +13,21 @@ import pytest
 
 from tests.engine.engine import Engine, Registration
 from tests.operations import TAG, UNTAG
-from tests.support import destination, live_tags, partner_account
+from tests.support import (
+    ROLE_ARN,
+    destination,
+    device_profile,
+    live_tags,
+    partner_account,
+    wireless_device,
+)
 
+# Each a registration; the `resource` fixture gives a device what it needs first.
 RESOURCES = [
     pytest.param(partner_account, id="partner-account"),
     pytest.param(destination, id="destination"),
+    pytest.param(device_profile, id="device-profile"),
+    pytest.param(wireless_device, id="device"),
 ]
 # Tag changes and the only calls each may make.
 TAG_CHANGES = [
@@ -26,6 +37,19 @@ TAG_CHANGES = [
     pytest.param({"a": "1", "b": "2"}, {"a": "9", "c": "3"}, [TAG, UNTAG], id="all-three"),
     pytest.param({"a": "1"}, {}, [UNTAG], id="all-removed"),
 ]
+
+
+@pytest.fixture
+def resource(request: pytest.FixtureRequest, iotwireless: Any) -> Callable[..., Registration]:
+    """Return the registration of the parameter; a device's names a Destination and profile made outside."""
+    register: Callable[..., Registration] = request.param
+    if register is not wireless_device:
+        return register
+    iotwireless.create_destination(
+        Name="uplinks", Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
+    )
+    profile_id = iotwireless.create_device_profile(Name="sensors", Sidewalk={})["Id"]
+    return functools.partial(wireless_device, destinationName="uplinks", deviceProfileId=profile_id)
 
 
 def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: Mapping[str, str]) -> None:
@@ -38,7 +62,7 @@ def assert_only_changed_tags_sent(log: list[Any], old: Mapping[str, str], new: M
 
 
 @pytest.mark.parametrize(("old", "new", "calls"), TAG_CHANGES)
-@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize("resource", RESOURCES, indirect=True)
 def test_tag_change_sends_only_the_changed_keys(
     engine: Engine,
     emulator: Any,
@@ -61,7 +85,7 @@ def test_tag_change_sends_only_the_changed_keys(
     assert outputs["tags"] == new
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize("resource", RESOURCES, indirect=True)
 def test_provider_upgrade_alone_causes_no_update(
     engine: Engine, emulator: Any, resource: Callable[..., Registration]
 ) -> None:

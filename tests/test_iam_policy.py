@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.engine.engine import Engine
 from tests.engine.provider import PROJECT_ROOT
-from tests.support import OTHER_KEY, destination, discover, emulator_env, partner_account
+from tests.support import (
+    OTHER_KEY,
+    ROLE_ARN,
+    SMSN,
+    destination,
+    device_profile,
+    discover,
+    emulator_env,
+    partner_account,
+    wireless_device,
+)
+from tests.test_emulator_import_tasks import s3_url, upload  # noqa: F401 (fixtures)
+from tests.test_import_task_lifecycle import import_task
 
 PROVIDER_POLICY = PROJECT_ROOT / "iam" / "partner-account-policy.json"
 DISCOVER_POLICY = PROJECT_ROOT / "iam" / "discover-policy.json"
 INTEGRATION_POLICY = PROJECT_ROOT / "iam" / "integration-policy.json"
+DEVICES_POLICY = PROJECT_ROOT / "iam" / "devices-policy.json"
 SIDEWALK_ACCOUNT_ARNS = "arn:aws:iotwireless:*:*:SidewalkAccount/*"
 DESTINATION_ARNS = "arn:aws:iotwireless:*:*:Destination/*"
 # CreateDestination and UpdateDestination hand the role to IoT Wireless: IAM checks iam:PassRole,
@@ -30,6 +46,24 @@ UNSCOPABLE = {"AssociateAwsAccountWithPartnerAccount", "ListPartnerAccounts"}
 # The provider signs with the key of emulator_env; the tests' own set-up calls sign with another.
 PROVIDER_ACCESS_KEY = str(emulator_env("")["AWS_ACCESS_KEY_ID"])
 SETUP_ACCESS_KEY = "AKIDTESTSETUP"
+# The device path's ARN resource types by the first segment of the request's path.
+ARN_TYPES = {
+    "device-profiles": "DeviceProfile",
+    "wireless-devices": "WirelessDevice",
+    "wireless_device_import_task": "ImportTask",
+}
+DEVICE_PATH_ARNS = {f"arn:aws:iotwireless:*:*:{kind}/*" for kind in ARN_TYPES.values()}
+# AWS makes up a profile's, device's or task's id: no ARN can name it before the call, so the
+# Service Authorization Reference gives these actions no resource type and they need "*".
+UNSCOPABLE_DEVICE_PATH = {
+    "CreateDeviceProfile",
+    "CreateWirelessDevice",
+    "StartSingleWirelessDeviceImportTask",
+    "StartWirelessDeviceImportTask",
+}
+IMPORT_ROLE_ARN = "arn:aws:iam::123456789012:role/sidewalk-import"
+# StartWirelessDeviceImportTask hands the role that reads the CSV to IoT Wireless: iam:PassRole again.
+PASS_IMPORT_ROLE = {**PASS_ROLE, "Sid": "PassTheImportRoleToIoTWireless"}
 
 
 def statements(path: Path) -> list[dict[str, Any]]:
@@ -40,7 +74,7 @@ def statements(path: Path) -> list[dict[str, Any]]:
 
 def iotwireless_statements(path: Path) -> list[dict[str, Any]]:
     """Return the policy's statements on IoT Wireless actions."""
-    return [s for s in statements(path) if s != PASS_ROLE]
+    return [s for s in statements(path) if s not in (PASS_ROLE, PASS_IMPORT_ROLE)]
 
 
 def allowed(path: Path) -> set[str]:
@@ -173,3 +207,139 @@ def test_discover_policy_allows_exactly_the_calls_of_discover(emulator: Any, iot
         run = discover(emulator, *args)
         assert run.returncode == 0, run.stderr
     assert set(emulator.calls()) == allowed(DISCOVER_POLICY)
+
+
+def run_device_lifecycle(engine: Engine, iotwireless: Any) -> None:
+    """Drive every profile and device path: create, updates, tags, refresh, replace, adopt, delete."""
+    for name in ("uplinks", "other"):
+        iotwireless.create_destination(
+            Name=name, Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
+        )
+    profile = device_profile(tags={"team": "iot"})
+    engine.up([profile])
+    profile_id = engine.resources[profile.urn].id
+
+    def device(**inputs: Any) -> Any:
+        return wireless_device(deviceProfileId=profile_id, **inputs)
+
+    engine.up([profile, device(tags={"team": "iot"})])
+    engine.up([profile, device(tags={"env": "dev"}, destinationName="other", positioning="Enabled")])
+    retagged = device_profile(tags={"env": "dev"})
+    engine.up([retagged, device(tags={"env": "dev"}, destinationName="other", positioning="Enabled")])
+    live = iotwireless.get_wireless_device(Identifier=SMSN, IdentifierType="SidewalkManufacturingSn")
+    iotwireless.update_wireless_device(Id=live["Id"], Name="changed outside")
+    engine.refresh()
+    other_smsn = "f" * 64
+    engine.up([retagged, device(sidewalkManufacturingSn=other_smsn, destinationName="other")])
+    adopted_smsn = "e" * 64
+    iotwireless.create_wireless_device(
+        Type="Sidewalk",
+        Name="factory",
+        DestinationName="uplinks",
+        Sidewalk={"DeviceProfileId": profile_id, "SidewalkManufacturingSn": adopted_smsn},
+    )
+    adopted = wireless_device(
+        "adopted", deviceProfileId=profile_id, sidewalkManufacturingSn=adopted_smsn, adoptExisting=True
+    )
+    engine.up([retagged, device(sidewalkManufacturingSn=other_smsn, destinationName="other"), adopted])
+    engine.destroy()
+
+
+@pytest.fixture
+def imports(emulator: Any, s3_url: str) -> None:  # noqa: F811 (fixture)
+    """Let the emulator read device creation files from moto's S3 and move devices on every 0.3 s."""
+    emulator.backend.update_settings(s3_endpoint_url=s3_url, import_step_seconds=0.3)
+
+
+def run_import_task_lifecycle(engine: Engine, upload: Callable[[str], str]) -> None:  # noqa: F811 (fixture)
+    """Drive every import task path: one SMSN, a CSV and a CSV appended, tags, refresh, delete."""
+    first = upload(f"{'d' * 64},sensor-d\n")
+    csv = {"deviceCreationFile": first, "role": IMPORT_ROLE_ARN}
+    one = import_task("one", sidewalkManufacturingSn="c" * 64, deviceName="gate-sensor")
+    engine.up([one, import_task(**csv, tags={"batch": "7", "line": "A"})])
+    second = upload(f"{'d' * 64},sensor-d\n{'b' * 64},late\n")
+    appended = import_task(deviceCreationFile=second, role=IMPORT_ROLE_ARN, tags={"batch": "8"})
+    engine.up([one, appended])
+    engine.refresh()
+    engine.destroy()
+
+
+def device_path_arn(entry: dict[str, Any]) -> str:
+    """Return the ARN IAM evaluates for one logged call of the device path, "*" for a create."""
+    if entry["path"].startswith("/tags"):
+        return str(entry["query"]["resourceArn"][0])
+    if entry["operation"] in UNSCOPABLE_DEVICE_PATH:
+        return "*"
+    collection, _, identifier = entry["path"].lstrip("/").partition("/")
+    # ListDevicesForWirelessDeviceImportTask names its task in the query; a device read by its SMSN
+    # stands here for the device IAM resolves it to, which the same pattern matches.
+    identifier = identifier or entry["query"]["id"][0]
+    return f"arn:aws:iotwireless:{entry['region']}:{entry['account']}:{ARN_TYPES[collection]}/{identifier}"
+
+
+def resources_of(statement: dict[str, Any]) -> list[str]:
+    """Return a statement's Resource element as a list."""
+    resource = statement["Resource"]
+    return list(resource) if isinstance(resource, list) else [resource]
+
+
+@pytest.mark.usefixtures("imports")
+def test_devices_policy_allows_exactly_the_calls_of_the_device_lifecycles(
+    engine: Engine,
+    emulator: Any,
+    make_iotwireless: Any,
+    upload: Callable[[str], str],  # noqa: F811 (fixture)
+) -> None:
+    """The devices policy allows each action the profile, device and import-task lifecycles call, no other."""
+    run_device_lifecycle(engine, make_iotwireless(access_key=SETUP_ACCESS_KEY))
+    provider_calls = {e["operation"] for e in provider_log(emulator)}
+    # The device lifecycle alone: profiles and devices, every path of their providers.
+    assert provider_calls == {
+        "CreateDeviceProfile",
+        "GetDeviceProfile",
+        "DeleteDeviceProfile",
+        "CreateWirelessDevice",
+        "GetWirelessDevice",
+        "UpdateWirelessDevice",
+        "DeleteWirelessDevice",
+        "ListTagsForResource",
+        "TagResource",
+        "UntagResource",
+    }
+    run_import_task_lifecycle(engine, upload)
+    assert {e["operation"] for e in provider_log(emulator)} == allowed(DEVICES_POLICY)
+
+
+@pytest.mark.usefixtures("imports")
+def test_devices_policy_scopes_each_call_to_its_resource_type(
+    engine: Engine,
+    emulator: Any,
+    make_iotwireless: Any,
+    upload: Callable[[str], str],  # noqa: F811 (fixture)
+) -> None:
+    """Each call is allowed by a statement whose Resource matches its ARN; "*" only for the creates."""
+    run_device_lifecycle(engine, make_iotwireless(access_key=SETUP_ACCESS_KEY))
+    run_import_task_lifecycle(engine, upload)
+    policy = iotwireless_statements(DEVICES_POLICY)
+    for statement in policy:
+        actions = {a.split(":")[1] for a in statement["Action"]}
+        resources = resources_of(statement)
+        if resources == ["*"]:
+            assert actions == UNSCOPABLE_DEVICE_PATH
+        else:
+            assert set(resources) <= DEVICE_PATH_ARNS
+            assert not actions & UNSCOPABLE_DEVICE_PATH
+    for entry in provider_log(emulator):
+        arn = device_path_arn(entry)
+        granting = [
+            s
+            for s in policy
+            if f"iotwireless:{entry['operation']}" in s["Action"]
+            and any(fnmatch.fnmatchcase(arn, r) for r in resources_of(s))
+        ]
+        assert granting, f"{entry['operation']} on {arn} is not allowed"
+
+
+def test_devices_policy_passes_the_import_role_only_to_iot_wireless() -> None:
+    """The one statement beyond IoT Wireless lets only IoT Wireless be handed the import task's role."""
+    assert PASS_IMPORT_ROLE in statements(DEVICES_POLICY)

@@ -13,12 +13,25 @@ import pytest
 from tests.emulator import Emulator
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError
-from tests.support import KEY, OTHER_KEY, PASSPHRASE, Stack, assert_no_key, emulator_env, partner_account
+from tests.support import (
+    KEY,
+    OTHER_KEY,
+    PASSPHRASE,
+    ROLE_ARN,
+    SMSN,
+    Stack,
+    assert_no_key,
+    device_profile,
+    emulator_env,
+    partner_account,
+    wireless_device,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
 SECRET_PROPERTY = "appServerPrivateKey"
+DEVICE_SECRET_PROPERTY = "privateKeys"
 CASES = [pytest.param(str.lower, id="lower-case"), pytest.param(str.upper, id="upper-case")]
 
 
@@ -46,15 +59,16 @@ def provider_blobs(state: Any) -> list[bytes]:
     return blobs
 
 
-def assert_only_secret(decrypted: Any, *keys: str) -> int:
-    """Check a decrypted structure holds the keys only as the secret input or output.
+def assert_only_secret(decrypted: Any, *keys: str, under: str = SECRET_PROPERTY) -> int:
+    """Check a decrypted structure holds the keys only inside the secret input or output `under`.
 
     It returns how many places hold a key, so that a caller can tell the search found them.
     """
     paths = list(plaintext_paths(decrypted, keys))
     for path in paths:
         assert not path.endswith("!"), f"the key is in plaintext at {path}"
-        assert path.endswith(SECRET_PROPERTY), f"the key is kept under {path}"
+        # The secret itself, or a part of it: a device's keys are a list of objects.
+        assert path.endswith(under) or f"/{under}/" in path, f"the key is kept under {path}"
     return len(paths)
 
 
@@ -158,3 +172,56 @@ def test_program_lifecycle_leaves_the_key_in_no_artefact(
     artefacts.append(json.dumps(emulator.log))
     for text in artefacts:
         assert_no_key(text, key, other_key)
+
+
+def test_engine_device_lifecycle_leaves_its_private_keys_in_no_artefact(
+    engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient, tmp_path: Path
+) -> None:
+    """A device's create, failed and good updates, refresh, replacement and destroy leak no private key."""
+    for name in ("uplinks", "other"):
+        iotwireless.create_destination(
+            Name=name, Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
+        )
+    profile = device_profile()
+    engine.up([profile])
+    profile_id = engine.resources[profile.urn].id
+    keys: list[str] = []
+    checkpoints: list[str] = []
+
+    def remember(smsn: str) -> None:
+        live = iotwireless.get_wireless_device(Identifier=smsn, IdentifierType="SidewalkManufacturingSn")
+        keys.extend(k["Value"] for k in live["Sidewalk"]["PrivateKeys"])
+
+    def save() -> None:
+        path = tmp_path / f"state-{len(checkpoints)}.json"
+        engine.save(path, PASSPHRASE)
+        checkpoints.append(path.read_text())
+        decrypted = [vars(s) for s in Engine.load(path, PASSPHRASE).values()]
+        # Every key of the device is in state, always inside its secret output alone.
+        assert assert_only_secret(decrypted, *keys, under=DEVICE_SECRET_PROPERTY) == 2
+        for blob in provider_blobs(decrypted):
+            assert_no_key(blob.decode("latin-1"), *keys)
+
+    engine.up([profile, wireless_device(deviceProfileId=profile_id)])
+    remember(SMSN)
+    save()
+    described = wireless_device(deviceProfileId=profile_id, description="in the lab", destinationName="other")
+    emulator.faults.fail_fraction(1.0, code="InternalServerException")
+    with pytest.raises(EngineError):
+        engine.up([profile, described], skip_preview=True)
+    emulator.faults.clear()
+    save()
+    engine.up([profile, described], skip_preview=True)
+    engine.refresh()
+    save()
+    other_smsn = "f" * 64
+    engine.up([profile, wireless_device(deviceProfileId=profile_id, sidewalkManufacturingSn=other_smsn)])
+    remember(other_smsn)
+    save()
+    engine.destroy()
+    engine.save(tmp_path / "state-destroyed.json", PASSPHRASE)
+    checkpoints.append((tmp_path / "state-destroyed.json").read_text())
+
+    assert len(keys) == 4 and engine.errors
+    for text in (*checkpoints, "\n".join(engine.errors), engine.provider.output()):
+        assert_no_key(text, *keys)

@@ -10,6 +10,7 @@ resources the real SidewalkIntegration registers under Pulumi's mocks.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,15 @@ from components.partner_account import PartnerAccountArgs
 from components.sidewalk import InvokeLambda, Republish, SidewalkIntegration, SidewalkIntegrationArgs
 from tests.cli.project import CliRun, PulumiProject
 from tests.engine.provider import PROJECT_ROOT
-from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, STACK_AMAZON_ID
+from tests.support import (
+    DEVICE_PROFILE_TYPE,
+    KEY,
+    OTHER_KEY,
+    PARTNER_ACCOUNT_TYPE,
+    SMSN,
+    STACK_AMAZON_ID,
+    WIRELESS_DEVICE_TYPE,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -37,11 +46,14 @@ REGION_RULE = "sidewalk-region"
 TAGS_RULE = "required-tags"
 PUBLISH_RULE = "iot-publish-on-rule-topics"
 ADOPT_RULE = "adopt-existing-off-after-adoption"
-EVERY_RULE = {REGION_RULE, TAGS_RULE, PUBLISH_RULE, ADOPT_RULE}
+DESTINATION_RULE = "device-destination-in-stack"
+EVERY_RULE = {REGION_RULE, TAGS_RULE, PUBLISH_RULE, ADOPT_RULE, DESTINATION_RULE}
+DEVICES_PROGRAM = PROJECT_ROOT / "tests" / "cli" / "programs" / "devices"
 # What `pulumi preview` exits with when it fails, a mandatory policy violation included.
 PREVIEW_FAILED = 1
 ACCOUNT_ID = "123456789012"
 IOT_ARN = f"arn:aws:iot:us-east-1:{ACCOUNT_ID}"
+DESTINATION_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/sidewalk-destination"
 ROLE_TYPE = "aws:iam/role:Role"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 RULE_TYPE = "aws:iot/topicRule:TopicRule"
@@ -188,6 +200,68 @@ def test_adopt_existing_turned_off_after_adoption_passes(adopted: PulumiProject)
     results = policy_results(adopted)
     assert (results.returncode, results.violations) == (0, [])
     assert ADOPT_RULE in results.passed
+
+
+@pytest.fixture
+def devices(make_project: Callable[..., PulumiProject]) -> PulumiProject:
+    """Return an undeployed stack of the devices probe program (a tagged profile and device), pack beside."""
+    stack = make_project(PULUMI_ENABLE_STREAMING_JSON_PREVIEW="true")
+    # Copies, not links: the program imports `components` from the project folder it runs in.
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (stack.directory / name).unlink()
+        shutil.copyfile(DEVICES_PROGRAM / name, stack.directory / name)
+    stack.init()
+    (stack.directory / PACK).symlink_to(PROJECT_ROOT / PACK)
+    stack.config_set("aws:region", "us-east-1")
+    stack.config_set("devices:smsn", SMSN)
+    stack.config_set("devices:destinationName", "uplinks")
+    stack.config_set("devices:destinationRoleArn", DESTINATION_ROLE_ARN)
+    stack.config_set("devices:profileTags", {"team": "iot"})
+    stack.config_set("devices:deviceTags", {"team": "iot"})
+    stack.config_set("devices:destinationTags", {"team": "iot"})
+    return stack
+
+
+def test_a_device_on_a_destination_the_stack_does_not_manage_is_an_advisory_warning(
+    devices: PulumiProject,
+) -> None:
+    """A device routed to a Destination outside the stack warns, exit 0; routed to the stack's own, passes."""
+    devices.config_set("devices:managedDestination", "mine")
+    run = preview(devices)
+    assert run.returncode == 0, run.output
+    assert f"[advisory]  {DESTINATION_RULE}  ({WIRELESS_DEVICE_TYPE}: sensor-1)" in run.stdout
+    assert (
+        "SidewalkDevice sensor-1 sends its uplinks to Destination 'uplinks', which this stack does not "
+        "manage (its Destinations: mine)"
+    ) in run.stdout
+
+    devices.config_set("devices:managedDestination", "uplinks")
+    results = policy_results(devices)
+    assert (results.returncode, results.violations) == (0, [])
+    assert results.passed == EVERY_RULE
+
+
+@pytest.mark.parametrize(
+    ("untagged", "type_token", "name"),
+    [
+        pytest.param("devices:deviceTags", WIRELESS_DEVICE_TYPE, "sensor-1", id="device"),
+        pytest.param("devices:profileTags", DEVICE_PROFILE_TYPE, "sensors", id="profile"),
+    ],
+)
+def test_a_device_or_profile_without_a_required_tag_fails_the_preview(
+    devices: PulumiProject, untagged: str, type_token: str, name: str
+) -> None:
+    """A device or profile whose own tags lack a required one is a mandatory violation of that resource."""
+    devices.config_set("devices:managedDestination", "uplinks")
+    devices.config_set(untagged, {"team": " "})
+    results = policy_results(devices, pack_config={TAGS_RULE: {"requiredTags": ["team"]}})
+    assert results.returncode == PREVIEW_FAILED
+    [violation] = results.violations
+    assert (violation["policyName"], violation["enforcementLevel"]) == (TAGS_RULE, "mandatory")
+    assert violation["resourceUrn"].endswith(f"::{type_token}::{name}")
+    assert (
+        f"{name} ({type_token}) is missing these tags or has them empty: team. Set them in sidewalk:tags"
+    ) in violation["message"]
 
 
 class IntegrationMocks(pulumi.runtime.Mocks):

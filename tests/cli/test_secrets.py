@@ -19,16 +19,20 @@ import base64
 import gzip
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from google.protobuf import json_format, struct_pb2
 
 from tests.cli.project import CliRun, PulumiProject
+from tests.cli.test_devices import devices, private_key_values, with_device  # noqa: F401 (fixtures)
 from tests.emulator import Emulator
 from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, assert_no_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_iotwireless import IoTWirelessClient
 
 KEY_PROPERTY = "appServerPrivateKey"
 # Pulumi's signature key, and its value for a secret, in state, exports, events and logs.
@@ -42,13 +46,18 @@ PROPERTY_VALUE_MAGIC = b"pulumiPv"
 LOGGED_PROPERTY_VALUE = re.compile(r"cHVsdW1pUHY[A-Za-z0-9+/]*={0,2}")
 
 
-@pytest.fixture
-def log_dir(project: PulumiProject) -> Path:
-    """Return the TMPDIR of the project's later commands, where `-v` writes the CLI's log files."""
+def use_log_dir(project: PulumiProject) -> Path:
+    """Return a new TMPDIR for the project's later commands, where `-v` writes the CLI's log files."""
     directory = project.directory / "tmp"
     directory.mkdir()
     project.env["TMPDIR"] = str(directory)
     return directory
+
+
+@pytest.fixture
+def log_dir(project: PulumiProject) -> Path:
+    """Return the TMPDIR of the project's later commands, where `-v` writes the CLI's log files."""
+    return use_log_dir(project)
 
 
 def logged_property_value(blob: str) -> Any:
@@ -72,12 +81,12 @@ def files(folder: Path) -> dict[str, str]:
     return {str(path): readable(path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def leaking(artefacts: dict[str, str]) -> list[str]:
-    """Return the names of the artefacts that hold KEY or OTHER_KEY, in any case."""
+def leaking(artefacts: dict[str, str], keys: Sequence[str] = (KEY, OTHER_KEY)) -> list[str]:
+    """Return the names of the artefacts that hold one of the keys (KEY, OTHER_KEY by default), any case."""
     found = []
     for name, text in artefacts.items():
         try:
-            assert_no_key(text, KEY, OTHER_KEY)
+            assert_no_key(text, *keys)
         except AssertionError:
             found.append(name)
     return found
@@ -192,3 +201,59 @@ def test_decrypted_automatic_logs_show_the_key_only_inside_secret_envelopes(proj
     assert places
     assert [place for place in places if not place.endswith(" (secret)")] == []
     assert leaking({"logs decrypt": LOGGED_PROPERTY_VALUE.sub("", "\n".join(decrypted))}) == []
+
+
+def test_device_lifecycle_leaves_its_private_keys_in_no_file_output_or_log(
+    with_device: PulumiProject,  # noqa: F811 (fixture)
+    emulator: Emulator,
+    iotwireless: IoTWirelessClient,
+) -> None:
+    """A device's up, update, failed update, refresh, outputs, export and destroy leak no private key."""
+    project = with_device
+    log_dir = use_log_dir(project)
+    runs: list[CliRun] = []
+
+    def run(*args: str, check: bool = True) -> CliRun:
+        runs.append(project.run(*args, check=check))
+        return runs[-1]
+
+    created = run("up", "--yes", "--json", "-v=9", "--logflow")
+    # The values AWS generated for this device, as a person with access to it would read them.
+    keys = private_key_values(iotwireless)
+    assert len(keys) == 2
+    project.config_set("devices:description", "in the lab")
+    run("preview", "--diff")
+    emulator.faults.fail_fraction(1.0, code="InternalServerException")
+    failed = run("up", "--yes", "--diff", "-v=9", "--logflow", "--logtostderr", check=False)
+    emulator.faults.clear()
+    assert failed.returncode != 0
+    assert "InternalServerException" in failed.output
+    run("up", "--yes", "--diff", "-v=9", "--logflow", "--logtostderr")
+    run("refresh", "--yes", "--diff")
+    run("stack", "output", "--json")
+    run("stack", "output", "privateKeys")
+    run("stack", "export")
+    run("stack", "history", "--json")
+    # The sweep has something to find: --show-secrets reveals the very values sought.
+    revealed = project.run("stack", "output", "--json", "--show-secrets")
+    assert leaking({"stack output --show-secrets": revealed.stdout}, keys) == ["stack output --show-secrets"]
+    run("destroy", "--yes")
+
+    assert "UpdateWirelessDevice" in emulator.calls()
+    [log_file] = LOG_FILE_NOTICE.findall(created.stderr)
+    assert Path(log_file).parent == log_dir
+    events = [d for d in json_documents(created.stdout)[1:] if "resOutputsEvent" in d]
+    outputs = [e["resOutputsEvent"]["metadata"]["new"]["outputs"] for e in events]
+    assert MASKED in [o.get("privateKeys") for o in outputs]
+    assert list((project.home / "logs").glob("organization+*.log"))
+    artefacts = {
+        **{f"pulumi {' '.join(r.args)}: stdout": r.stdout for r in runs},
+        **{f"pulumi {' '.join(r.args)}: stderr": r.stderr for r in runs},
+        **files(project.backend),
+        **files(project.home),
+        **files(log_dir),
+        "Pulumi.dev.yaml": (project.directory / "Pulumi.dev.yaml").read_text(),
+    }
+    checkpoint = project.backend / ".pulumi" / "stacks" / "sidewalk-devices" / "dev.json"
+    assert {log_file, str(checkpoint)} <= set(artefacts)
+    assert leaking(artefacts, keys) == []
