@@ -7,6 +7,11 @@ __all__ = [
     "CREATE_CALLS",
     "DELETE_CALLS",
     "DELETE_IMPORT",
+    "DEVICE_CREATE_CALLS",
+    "DEVICE_DELETE_CALLS",
+    "DEVICE_READ_CALLS",
+    "DEVICE_TAKE_OVER_CALLS",
+    "DEVICE_UPDATE_CALLS",
     "DISASSOCIATE",
     "GET",
     "GET_IMPORT",
@@ -18,6 +23,10 @@ __all__ = [
     "LIST",
     "LIST_IMPORT_DEVICES",
     "LIST_TAGS",
+    "PROFILE_ADOPT_CALLS",
+    "PROFILE_CREATE_CALLS",
+    "PROFILE_DELETE_CALLS",
+    "PROFILE_READ_CALLS",
     "START_IMPORT",
     "START_SINGLE_IMPORT",
     "TAG",
@@ -45,6 +54,27 @@ DELETE_CALLS = [LIST_TAGS, DISASSOCIATE]
 # A create that meets its own predecessor's association: conflict, read it and its owner tag, then
 # set the key, read the new fingerprint and write the tags and the new owner tag.
 TAKE_OVER_CALLS = [ASSOCIATE, GET, LIST_TAGS, UPDATE, GET, TAG]
+
+# The SidewalkDeviceProfile's lifecycle steps (README "Calls per operation").
+# Create: one create with tags and owner tag inline (AWS makes the id), then one read of what AWS generated.
+PROFILE_CREATE_CALLS = ["CreateDeviceProfile", "GetDeviceProfile"]
+# Refresh: the profile, then its tags, the owner tag among them.
+PROFILE_READ_CALLS = ["GetDeviceProfile", LIST_TAGS]
+# Delete: check the owner tag, then delete what this resource still holds.
+PROFILE_DELETE_CALLS = [LIST_TAGS, "DeleteDeviceProfile"]
+# Create with adoptExistingId: no CreateDeviceProfile; the profile, its owner tag, then one TagResource
+# of the owner tag with the tags that differ (an UntagResource follows only for tags to remove).
+PROFILE_ADOPT_CALLS = ["GetDeviceProfile", LIST_TAGS, TAG]
+
+# The SidewalkDevice's lifecycle steps, shaped as the profile's.
+DEVICE_CREATE_CALLS = ["CreateWirelessDevice", "GetWirelessDevice"]
+# Update in place: one call with every member that changed (tags aside).
+DEVICE_UPDATE_CALLS = ["UpdateWirelessDevice"]
+DEVICE_READ_CALLS = ["GetWirelessDevice", LIST_TAGS]
+DEVICE_DELETE_CALLS = [LIST_TAGS, "DeleteWirelessDevice"]
+# A create that meets a device of its SMSN: refused, then the device and its owner tag are read; what
+# follows (an update, the tags) depends on whether it may take the device over.
+DEVICE_TAKE_OVER_CALLS = ["CreateWirelessDevice", "GetWirelessDevice", LIST_TAGS]
 
 # The SidewalkDeviceImportTask's operations and lifecycle steps. A create or an update waits by
 # polling GetWirelessDeviceImportTask at a fixed interval, so its sequences count that poll once:

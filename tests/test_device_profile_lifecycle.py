@@ -13,7 +13,15 @@ from providers.device_profile import DeviceProfileProvider
 from tests.cli.project import wait_until
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
-from tests.operations import LIST_TAGS, TAG, UNTAG
+from tests.operations import (
+    LIST_TAGS,
+    PROFILE_ADOPT_CALLS,
+    PROFILE_CREATE_CALLS,
+    PROFILE_DELETE_CALLS,
+    PROFILE_READ_CALLS,
+    TAG,
+    UNTAG,
+)
 from tests.support import device_profile, live_owner, live_tags
 
 CREATE = "CreateDeviceProfile"
@@ -40,7 +48,7 @@ def test_create_is_one_call_with_tags_inline_then_one_read(
     reg = device_profile(tags={"team": "iot"})
     emulator.clear_log()
     assert [s.op for s in engine.up([reg])] == ["create"]
-    assert emulator.calls() == [CREATE, GET]
+    assert emulator.calls() == PROFILE_CREATE_CALLS == [CREATE, GET]
     outs = outputs_of(engine, reg)
     marker = outs["ownerMarker"]
     assert marker.startswith("sidewalk-partner-account/dev/sensors#")
@@ -127,7 +135,7 @@ def test_name_or_region_change_replaces_creating_before_deleting(
     assert [(s.op, s.replaces) for s in engine.preview([device_profile(**change)])] == [("replace", [reason])]
     steps = engine.up([device_profile(**change)], skip_preview=True)
     assert [s.op for s in steps] == ["replace", "delete"]
-    assert emulator.calls() == [CREATE, GET, LIST_TAGS, DELETE]
+    assert emulator.calls() == [*PROFILE_CREATE_CALLS, *PROFILE_DELETE_CALLS]
     assert emulator.log[-1]["path"] == f"/device-profiles/{old_id}"
     new_id = profile_id(engine, reg)
     assert new_id != old_id
@@ -145,7 +153,7 @@ def test_targeted_replace_makes_a_new_profile_then_deletes_the_old(
     engine.replace_targets.add(reg.urn)
     emulator.clear_log()
     assert [s.op for s in engine.up([reg], skip_preview=True)] == ["replace", "delete"]
-    assert emulator.calls() == [CREATE, GET, LIST_TAGS, DELETE]
+    assert emulator.calls() == [*PROFILE_CREATE_CALLS, *PROFILE_DELETE_CALLS]
     assert [p["Id"] for p in iotwireless.list_device_profiles()["DeviceProfileList"]] == [
         profile_id(engine, reg)
     ]
@@ -164,7 +172,7 @@ def test_refresh_reads_tags_changed_outside_and_up_puts_them_back(
     )
     emulator.clear_log()
     steps = engine.refresh()
-    assert emulator.calls() == [GET, LIST_TAGS]
+    assert emulator.calls() == PROFILE_READ_CALLS
     assert [(s.op, s.diffs) for s in steps] == [("refresh", ["tags"])]
     assert outputs_of(engine, reg)["tags"] == {"team": "z", "x": "y"}
     emulator.clear_log()
@@ -210,7 +218,7 @@ def test_destroy_checks_the_owner_tag_then_deletes(engine: Engine, emulator: Any
     id_ = profile_id(engine, reg)
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
-    assert emulator.calls() == [LIST_TAGS, DELETE]
+    assert emulator.calls() == PROFILE_DELETE_CALLS
     with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
         iotwireless.get_device_profile(Id=id_)
 
@@ -363,3 +371,213 @@ def test_provider_pickles_by_reference_and_small() -> None:
     assert b"providers.device_profile" in blob
     assert b"DeviceProfileProvider" in blob
     assert len(blob) < 1024
+
+
+def made_outside(iotwireless: Any, name: str = "factory", **tags: str) -> dict[str, Any]:
+    """Create a profile as a script does, outside Pulumi; return CreateDeviceProfile's answer."""
+    tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return dict(iotwireless.create_device_profile(Name=name, Sidewalk={}, Tags=tag_list))
+
+
+def refusal(exc: pytest.ExceptionInfo[EngineError]) -> str:
+    """Return the one sentence a refused create ends with, the error's class cut off."""
+    last = exc.value.message.strip().splitlines()[-1]
+    return last.removeprefix("providers._aws.PartnerAccountError: ")
+
+
+def test_adopt_existing_id_takes_a_profile_made_outside_then_owns_it(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """adoptExistingId makes no profile: Get, ListTags, one Tag; then no-op, refresh and destroy as made."""
+    made = made_outside(iotwireless)
+    reg = device_profile(name="factory", adoptExistingId=made["Id"])
+    emulator.clear_log()
+    assert [s.op for s in engine.up([reg], skip_preview=True)] == ["create"]
+    assert emulator.calls() == PROFILE_ADOPT_CALLS == [GET, LIST_TAGS, TAG]
+    assert profile_id(engine, reg) == made["Id"]
+    assert [p["Id"] for p in iotwireless.list_device_profiles()["DeviceProfileList"]] == [made["Id"]]
+    outs = outputs_of(engine, reg)
+    marker = outs["ownerMarker"]
+    assert marker.startswith("sidewalk-partner-account/dev/sensors#")
+    assert emulator.log[2]["body"]["Tags"] == [{"Key": OWNER_KEY, "Value": marker}]
+    live = iotwireless.get_device_profile(Id=made["Id"])
+    assert (outs["name"], outs["arn"], outs["tags"], outs["adoptExistingId"]) == (
+        "factory",
+        made["Arn"],
+        {},
+        made["Id"],
+    )
+    assert outs["applicationServerPublicKey"] == live["Sidewalk"]["ApplicationServerPublicKey"]
+    assert live_owner(iotwireless, made["Arn"]) == marker
+
+    emulator.clear_log()
+    assert [s.op for s in engine.up([reg])] == ["same"]
+    assert [(s.op, s.diffs) for s in engine.refresh()] == [("refresh", [])]
+    assert emulator.calls() == PROFILE_READ_CALLS
+    emulator.clear_log()
+    assert [s.op for s in engine.destroy()] == ["delete"]
+    assert emulator.calls() == PROFILE_DELETE_CALLS
+    with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
+        iotwireless.get_device_profile(Id=made["Id"])
+
+
+def test_adoption_sets_the_tags_sending_only_the_differences(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """The adopted profile's tags become the input's: changed ones with the owner tag, removed ones after."""
+    made = made_outside(iotwireless, team="old", keep="same", drop="me")
+    reg = device_profile(name="factory", adoptExistingId=made["Id"], tags={"team": "iot", "keep": "same"})
+    emulator.clear_log()
+    engine.up([reg], skip_preview=True)
+    assert emulator.calls() == [*PROFILE_ADOPT_CALLS, UNTAG]
+    marker = outputs_of(engine, reg)["ownerMarker"]
+    assert emulator.log[2]["body"]["Tags"] == [
+        {"Key": OWNER_KEY, "Value": marker},
+        {"Key": "team", "Value": "iot"},
+    ]
+    assert emulator.log[3]["query"]["tagKeys"] == ["drop"]
+    assert live_tags(iotwireless, made["Arn"]) == {"team": "iot", "keep": "same"}
+    assert live_owner(iotwireless, made["Arn"]) == marker
+
+
+def test_adopt_inputs_changed_after_create_cause_no_update(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """Changing or removing adoptExistingId and adoptExisting later plans nothing; tags still update alone."""
+    made = made_outside(iotwireless)
+    engine.up([device_profile(name="factory", adoptExistingId=made["Id"])], skip_preview=True)
+    emulator.clear_log()
+    for later in (
+        device_profile(name="factory", adoptExistingId="another-id", adoptExisting=True),
+        device_profile(name="factory", adoptExistingId=wire.UNKNOWN),
+        device_profile(name="factory"),
+    ):
+        assert [(s.op, s.diffs, s.replaces) for s in engine.preview([later])] == [("same", [], [])]
+    assert [s.op for s in engine.up([device_profile(name="factory")], skip_preview=True)] == ["same"]
+    assert emulator.calls() == []
+    tagged = device_profile(name="factory", tags={"team": "iot"})
+    assert [s.op for s in engine.up([tagged], skip_preview=True)] == ["update"]
+    assert emulator.calls() == [TAG]
+    assert [s.op for s in engine.up([tagged])] == ["same"]
+    assert engine.resources[tagged.urn].id == made["Id"]
+
+
+def test_adopting_a_profile_that_does_not_exist_fails_in_one_sentence(engine: Engine, emulator: Any) -> None:
+    """An id that names no profile fails the create after one GetDeviceProfile, saying what to do."""
+    missing = "00000000-0000-4000-8000-000000000000"
+    reg = device_profile(name="factory", adoptExistingId=missing)
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.up([reg], skip_preview=True)
+    assert exc.value.op == "create"
+    assert refusal(exc) == (
+        f"Adopting device profile {missing!r} in us-east-1 failed (ResourceNotFoundException): "
+        "adoptExistingId names no device profile of this account and region; correct it, or remove it "
+        "to create a new profile."
+    )
+    assert emulator.calls() == [GET]
+    assert engine.resources == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "wanted"),
+    [pytest.param("sensors", "name 'sensors'", id="other-name"), pytest.param(None, "no name", id="no-name")],
+)
+def test_adopting_a_profile_of_another_name_is_refused_before_any_change(
+    engine: Engine, emulator: Any, iotwireless: Any, name: str | None, wanted: str
+) -> None:
+    """A profile whose name is not the input's is refused after one Get: a name cannot change in place."""
+    made = made_outside(iotwireless)
+    reg = device_profile(name=name, adoptExistingId=made["Id"])
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.up([reg], skip_preview=True)
+    assert refusal(exc) == (
+        f"Adopting device profile {made['Id']!r} in us-east-1 failed: the profile's name is 'factory' and "
+        f"this resource asks for {wanted}, and a profile's name cannot change in place; set name to "
+        "'factory', or remove adoptExistingId to create a new profile."
+    )
+    assert emulator.calls() == [GET]
+    assert live_owner(iotwireless, made["Arn"]) is None
+
+
+def test_a_profile_another_stack_holds_is_refused_unless_adopt_existing_says_so(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """Another stack's owner tag refuses the adoption unchanged; adoptExisting takes it over, explicitly."""
+    made = made_outside(iotwireless, **{OWNER_KEY: "p/other/sensors#00"})
+    reg = device_profile(name="factory", adoptExistingId=made["Id"])
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.up([reg], skip_preview=True)
+    assert refusal(exc) == (
+        f"Adopting device profile {made['Id']!r} in us-east-1 failed: it is held by resource 'sensors' of "
+        "stack 'other' in project 'p'; set adoptExisting to true as well to take it over (its holder's "
+        "`pulumi destroy` then leaves it in place), or remove it from the stack that holds it."
+    )
+    assert emulator.calls() == [GET, LIST_TAGS]
+    assert live_owner(iotwireless, made["Arn"]) == "p/other/sensors#00"
+    assert engine.resources == {}
+
+    taking = device_profile(name="factory", adoptExistingId=made["Id"], adoptExisting=True)
+    emulator.clear_log()
+    assert [s.op for s in engine.up([taking], skip_preview=True)] == ["create"]
+    assert emulator.calls() == PROFILE_ADOPT_CALLS
+    assert live_owner(iotwireless, made["Arn"]) == outputs_of(engine, taking)["ownerMarker"]
+
+
+def test_a_profile_marked_by_this_resources_owner_is_taken_without_adopt_existing(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """A profile an interrupted create or a predecessor of this resource marked is taken with the id alone."""
+    made = made_outside(iotwireless, **{OWNER_KEY: "sidewalk-partner-account/dev/sensors#0123"})
+    reg = device_profile(name="factory", adoptExistingId=made["Id"])
+    emulator.clear_log()
+    engine.up([reg], skip_preview=True)
+    assert emulator.calls() == PROFILE_ADOPT_CALLS
+    marker = outputs_of(engine, reg)["ownerMarker"]
+    assert marker != "sidewalk-partner-account/dev/sensors#0123"
+    assert live_owner(iotwireless, made["Arn"]) == marker
+
+
+def test_targeted_replace_of_an_adopted_profile_keeps_it(
+    engine: Engine, emulator: Any, iotwireless: Any
+) -> None:
+    """`up --replace` with adoptExistingId still set adopts the same profile anew; the old delete leaves it."""
+    made = made_outside(iotwireless)
+    reg = device_profile(name="factory", adoptExistingId=made["Id"])
+    engine.up([reg], skip_preview=True)
+    old_marker = outputs_of(engine, reg)["ownerMarker"]
+    engine.replace_targets.add(reg.urn)
+    emulator.clear_log()
+    assert [s.op for s in engine.up([reg], skip_preview=True)] == ["replace", "delete"]
+    assert emulator.calls() == [*PROFILE_ADOPT_CALLS, LIST_TAGS]
+    assert profile_id(engine, reg) == made["Id"]
+    new_marker = outputs_of(engine, reg)["ownerMarker"]
+    assert new_marker != old_marker
+    assert live_owner(iotwireless, made["Arn"]) == new_marker
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reason"),
+    [
+        pytest.param({"adoptExistingId": ""}, "adoptExistingId must be 1 to 256 characters", id="id-empty"),
+        pytest.param(
+            {"adoptExistingId": "i" * 257}, "adoptExistingId must be 1 to 256 characters", id="id-too-long"
+        ),
+        pytest.param({"adoptExistingId": 7.0}, "adoptExistingId must be a string", id="id-not-string"),
+        pytest.param({"adoptExisting": "yes"}, "adoptExisting must be true or false", id="adopt-not-bool"),
+    ],
+)
+def test_check_refuses_bad_adopt_inputs_before_any_call(
+    engine: Engine, emulator: Any, inputs: dict[str, Any], reason: str
+) -> None:
+    """The adopt inputs follow the model's DeviceProfileId, or are a bool, before anything reaches AWS."""
+    reg = device_profile()
+    reg.inputs = {**reg.inputs, **inputs}
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.preview([reg])
+    assert exc.value.op == "check"
+    assert exc.value.failures == [(next(iter(inputs)), reason)]
+    assert emulator.calls() == []

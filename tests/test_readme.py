@@ -10,17 +10,21 @@ the run and checked statically instead.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import html
+import importlib
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import pulumi
 import pytest
@@ -33,16 +37,46 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+from botocore.stub import Stubber
 
+from components import fleet
+from components.import_task import SidewalkDeviceImportTask, SidewalkDeviceImportTaskArgs
 from components.partner_account import PartnerAccount
 from demo.cli import at_hand
-from providers import _aws, _ownership, destination, partner_account
+from providers import (
+    _aws,
+    _ownership,
+    destination,
+    device_profile,
+    import_task,
+    partner_account,
+    wireless_device,
+)
 from providers._tags import OWNER_KEY
 from providers.partner_account import PartnerAccountProvider
+from provisioning import DEVICE_PROFILE_FILE, WIRELESS_DEVICE_FILE
 from tests.cli.conftest import REQUIRE_CLI
 from tests.cli.test_crash_recovery import CLI_MESSAGES
 from tests.engine.provider import PROJECT_ROOT, merged_env
-from tests.operations import CREATE_CALLS, DELETE_CALLS, LIST_TAGS, TAKE_OVER_CALLS
+from tests.operations import (
+    CREATE_CALLS,
+    DELETE_CALLS,
+    DEVICE_CREATE_CALLS,
+    DEVICE_DELETE_CALLS,
+    DEVICE_READ_CALLS,
+    DEVICE_TAKE_OVER_CALLS,
+    DEVICE_UPDATE_CALLS,
+    IMPORT_CREATE_CALLS,
+    IMPORT_DELETE_CALLS,
+    IMPORT_READ_CALLS,
+    IMPORT_SINGLE_CREATE_CALLS,
+    IMPORT_UPDATE_CALLS,
+    LIST_TAGS,
+    PROFILE_CREATE_CALLS,
+    PROFILE_DELETE_CALLS,
+    PROFILE_READ_CALLS,
+    TAKE_OVER_CALLS,
+)
 from tests.seed import seed
 from tests.support import KEY, assert_no_key, emulator_env, run_with_emulator
 
@@ -54,6 +88,8 @@ CLI_RENDER = ".venv/bin/python -m tests.cli.render "
 # A fence opens with a language and, for the walk-through's blocks, a tag after it: ```sh offline.
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)(?: (?P<tag>[\w-]+))?\s*$")
 OFFLINE = "offline"
+# The blocks of "Onboarding devices", a walk-through of their own after the offline one's setup.
+ONBOARDING = "onboarding"
 
 
 @dataclass(frozen=True)
@@ -377,17 +413,22 @@ EMULATOR_ADDRESS = "http://127.0.0.1:4566"
 # What a person has that the test folder links from this checkout instead of making it again:
 # `make install`'s virtualenv, `make cli`'s build and the rest of a clone, all but the files the
 # walk-through writes (a copy of them, or nothing).
-NOT_LINKED = {".git", "examples", "Pulumi.dev.yaml", ".pulumi-offline", ".pulumi-state"}
+NOT_LINKED = {".git", "examples", "Pulumi.dev.yaml", ".pulumi-offline", ".pulumi-state", "build"}
 KEY_FILE = Path(".pulumi-offline") / "app-server.key"
+# Where "Onboarding devices" writes the provisioning files, which hold the devices' private keys.
+PROVISIONING = Path("build") / "provisioning"
 WALKTHROUGH_TIMEOUT_SECONDS = 300
 # What varies from run to run in what the CLI prints: progress lines (as many as ticks pass),
-# trailing blanks, step and total durations, and the fingerprints of throwaway keys.
+# trailing blanks, step and total durations, the fingerprints of throwaway keys, and the ids AWS
+# generates for device profiles and devices (a UUID; a device's Sidewalk id, 10 hex digits).
 _VOLATILE = (
     (re.compile(r"^@ .*\n?", flags=re.MULTILINE), ""),
     (re.compile(r"[ \t]+$", flags=re.MULTILINE), ""),
     (re.compile(r"\((?:\d+m)?\d+(?:\.\d+)?s\)"), "(<time>)"),
     (re.compile(r"^Duration: .*$", flags=re.MULTILINE), "Duration: <time>"),
     (re.compile(r"\b[0-9a-f]{64}\b"), "<fingerprint>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<id>"),
+    (re.compile(r'(sidewalkId"?: +)"[0-9A-F]{10}"'), r'\1"<sidewalk id>"'),
 )
 ELISION = "..."
 
@@ -463,24 +504,30 @@ def test_walkthrough_blocks_are_those_of_its_section() -> None:
     assert len(walkthrough) >= 15
     assert all(in_section(b, WALKTHROUGH) for b in walkthrough)
     assert not [b for b in of("sh") if in_section(b, WALKTHROUGH)]
-    assert {b.tag for b in blocks()} == {"", OFFLINE}
+    assert {b.tag for b in blocks()} == {"", OFFLINE, ONBOARDING}
 
 
-# Some twenty CLI commands and a `pulumi install` from PyPI: minutes on a busy machine.
-@pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
-def test_walkthrough_runs_offline_as_the_readme_shows(
-    tmp_path: Path, emulator: Any, iotwireless: Any
-) -> None:
-    """The walk-through's sh blocks run in order, in one shell's state, printing what the README shows."""
-    require_built_cli()
-    walkthrough = of("sh", OFFLINE)
-    clone = clone_of_checkout(tmp_path / "clone")
+@dataclass
+class WalkthroughRun:
+    """What a walk-through printed, and the secrets it wrote to files as it went."""
+
+    printed: str
+    app_server_keys: set[str] = field(default_factory=set)
+    device_keys: set[str] = field(default_factory=set)
+    # The mode of each provisioning file and folder seen, by path relative to the clone.
+    modes: dict[str, int] = field(default_factory=dict)
+
+
+def run_walkthrough(
+    walkthrough: list[Block], clone: Path, tmp_path: Path, emulator_url: str
+) -> WalkthroughRun:
+    """Run sh blocks in order in one shell's state, as a person types them; each must print what it shows."""
     shell_state = tmp_path / "shell-state"
     shell_state.write_text(f"cd {shlex.quote(str(clone))}\n")
     # A person's shell: none of the variables the walk-through sets, a Pulumi home of its own.
     env = merged_env(
         {
-            **emulator_env(emulator.url),
+            **emulator_env(emulator_url),
             "AWS_ENDPOINT_URL_IOT_WIRELESS": None,
             "AWS_ACCESS_KEY_ID": None,
             "AWS_SECRET_ACCESS_KEY": None,
@@ -493,9 +540,9 @@ def test_walkthrough_runs_offline_as_the_readme_shows(
         }
     )
     printed: list[str] = []
-    keys: set[str] = set()
+    found = WalkthroughRun("")
     for block in walkthrough:
-        script = block.text.replace(EMULATOR_ADDRESS, emulator.url)
+        script = block.text.replace(EMULATOR_ADDRESS, emulator_url)
         # Each block starts where the one before left the shell (variables, folder), as in one terminal.
         state = shlex.quote(str(shell_state))
         wrapped = f'. {state}\n{script}\n{{ export -p; printf "cd %q\\n" "$PWD"; }} > {state}\n'
@@ -510,20 +557,88 @@ def test_walkthrough_runs_offline_as_the_readme_shows(
             check=False,
         )
         if (clone / KEY_FILE).exists():
-            keys.add((clone / KEY_FILE).read_text().strip())
+            found.app_server_keys.add((clone / KEY_FILE).read_text().strip())
+        written = [clone / PROVISIONING, *(clone / PROVISIONING).glob("**/*")]
+        for path in (p for p in written if p.exists()):
+            found.modes[str(path.relative_to(clone))] = path.stat().st_mode & 0o777
+            if path.name == WIRELESS_DEVICE_FILE:
+                keys = json.loads(path.read_text())["Sidewalk"]["PrivateKeys"]
+                found.device_keys.update(key["Value"] for key in keys)
         printed.append(run.stdout)
         assert run.returncode == 0, f"{block.id}:\n{run.stdout}"
         expected = output_of(block)
         if expected is not None:
             assert shows(expected.text, run.stdout), f"{block.id} printed:\n{stable(run.stdout)}"
+    return dataclasses.replace(found, printed="".join(printed))
+
+
+# Some twenty CLI commands and a `pulumi install` from PyPI: minutes on a busy machine.
+@pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
+def test_walkthrough_runs_offline_as_the_readme_shows(
+    tmp_path: Path, emulator: Any, iotwireless: Any
+) -> None:
+    """The walk-through's sh blocks run in order, in one shell's state, printing what the README shows."""
+    require_built_cli()
+    clone = clone_of_checkout(tmp_path / "clone")
+    run = run_walkthrough(of("sh", OFFLINE), clone, tmp_path, emulator.url)
+    keys = run.app_server_keys
     assert keys and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
-    assert_no_key("".join(printed), *keys)
+    assert_no_key(run.printed, *keys)
     assert (clone / "Pulumi.dev.yaml").read_text() == (PROJECT_ROOT / "Pulumi.dev.yaml").read_text()
     assert not list(clone.glob("Pulumi.offline.yaml")) and not (clone / ".pulumi-offline").exists()
     assert sorted(p.name for p in (clone / "examples" / "consumer").glob("Pulumi.*.yaml")) == []
     # The last step leaves the emulator as the discovery examples of the README show it.
     held = iotwireless.list_partner_accounts()["Sidewalk"]
     assert sorted(a["AmazonId"] for a in held) == ["amzn1.account.EXAMPLE", "amzn1.account.LEGACY"]
+
+
+# "Onboarding devices": its sh blocks, after the offline walk-through's setup of the shell.
+
+ONBOARDING_SECTION = "Onboarding devices"
+
+
+def onboarding_walkthrough() -> list[Block]:
+    """Return step 3 of the offline walk-through (the shell's setup), then the onboarding blocks."""
+    setup = of("sh", OFFLINE)[0]
+    assert "export PULUMI_BACKEND_URL=" in setup.text and EMULATOR_ADDRESS in setup.text
+    return [setup, *of("sh", ONBOARDING)]
+
+
+def test_onboarding_blocks_are_those_of_its_section() -> None:
+    """The blocks tagged onboarding are the section's sh blocks, all of them, and no other's."""
+    onboarding = of("sh", ONBOARDING)
+    assert len(onboarding) >= 8
+    assert all(in_section(b, ONBOARDING_SECTION) for b in onboarding)
+    assert not [b for b in of("sh") if in_section(b, ONBOARDING_SECTION)]
+
+
+# Fifteen CLI commands, two of them `up` of five resources.
+@pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
+def test_onboarding_runs_offline_as_the_readme_shows(tmp_path: Path, emulator: Any, iotwireless: Any) -> None:
+    """The onboarding steps run through the real CLI as shown, print no key and leave nothing behind."""
+    require_built_cli()
+    clone = clone_of_checkout(tmp_path / "clone")
+    run = run_walkthrough(onboarding_walkthrough(), clone, tmp_path, emulator.url)
+    assert run.app_server_keys and run.device_keys
+    assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in run.app_server_keys | run.device_keys)
+    assert_no_key(run.printed, *run.app_server_keys, *run.device_keys)
+    # The provisioning files were written for the owner alone, folders and files.
+    assert run.modes and all(
+        mode == (0o700 if not path.endswith(".json") else 0o600) for path, mode in run.modes.items()
+    ), run.modes
+    assert sorted(p for p in run.modes if p.endswith(".json")) == [
+        f"{PROVISIONING}/sensor-{n}/{name}"
+        for n in (1, 2)
+        for name in (DEVICE_PROFILE_FILE, WIRELESS_DEVICE_FILE)
+    ]
+    # The last step leaves no stack, no file with a key, and the emulator as it was.
+    assert not list(clone.glob("Pulumi.devices.yaml"))
+    assert not (clone / ".pulumi-offline").exists() and not (clone / PROVISIONING).exists()
+    assert iotwireless.list_wireless_devices()["WirelessDeviceList"] == []
+    assert iotwireless.list_device_profiles()["DeviceProfileList"] == []
+    assert iotwireless.list_partner_accounts().get("Sidewalk", []) == []
+    with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
+        iotwireless.get_destination(Name="sensors-uplinks")
 
 
 def test_replacement_section_quotes_the_warning_a_delete_gives(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -553,3 +668,202 @@ def test_calls_table_is_what_the_tests_assert() -> None:
         "delete": DELETE_CALLS,
         "replace onto the same association": [*TAKE_OVER_CALLS, LIST_TAGS],
     }
+    assert calls_tables(section("Sidewalk devices: the resources")) == {
+        "SidewalkDeviceProfile": {
+            "create": PROFILE_CREATE_CALLS,
+            "refresh": PROFILE_READ_CALLS,
+            "delete": PROFILE_DELETE_CALLS,
+            "replace": [*PROFILE_CREATE_CALLS, *PROFILE_DELETE_CALLS],
+        },
+        "SidewalkDevice": {
+            "create": DEVICE_CREATE_CALLS,
+            "update in place": DEVICE_UPDATE_CALLS,
+            "refresh": DEVICE_READ_CALLS,
+            "delete": DEVICE_DELETE_CALLS,
+            "replace, new SMSN or region": [*DEVICE_CREATE_CALLS, *DEVICE_DELETE_CALLS],
+            "replace, new profile": [*DEVICE_DELETE_CALLS, *DEVICE_CREATE_CALLS],
+            "create over a device of its SMSN": DEVICE_TAKE_OVER_CALLS,
+        },
+        "SidewalkDeviceImportTask": {
+            "create, one SMSN": IMPORT_SINGLE_CREATE_CALLS,
+            "create, CSV file": IMPORT_CREATE_CALLS,
+            "update, new file": IMPORT_UPDATE_CALLS,
+            "refresh": IMPORT_READ_CALLS,
+            "delete": IMPORT_DELETE_CALLS,
+        },
+    }
+
+
+def calls_tables(text: str) -> dict[str, dict[str, list[str]]]:
+    """Return each `| <resource> | calls |` table of a text: resource → operation → its calls."""
+    tables: dict[str, dict[str, list[str]]] = {}
+    rows: dict[str, list[str]] | None = None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) == 2 and cells[1] == "calls":
+            rows = tables.setdefault(cells[0], {})
+        elif rows is not None and len(cells) == 2 and not cells[0].startswith("---"):
+            rows[cells[0]] = cells[1].split(", ")
+        elif not cells:
+            rows = None
+    return tables
+
+
+def test_devices_policy_shown_is_the_policy_file() -> None:
+    """The IAM policy shown for devices is iam/devices-policy.json."""
+    [shown] = re.findall(r"```json\n(.*?)\n *```", section(ONBOARDING_SECTION), flags=re.DOTALL)
+    policy = json.loads((PROJECT_ROOT / "iam" / "devices-policy.json").read_text())
+    assert json.loads(shown) == policy
+
+
+def test_import_task_example_names_what_the_component_has() -> None:
+    """The import task example imports real names, passes arguments the class takes, reads real outputs."""
+    [snippet] = re.findall(r"```python\n(.*?)\n```", section(ONBOARDING_SECTION), flags=re.DOTALL)
+    tree = ast.parse(snippet)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            module = importlib.import_module(node.module)
+            assert all(hasattr(module, alias.name) for alias in node.names), node.module
+    fields = {f.name: f for f in dataclasses.fields(SidewalkDeviceImportTaskArgs)}
+    required = {name for name, f in fields.items() if f.default is dataclasses.MISSING}
+    calls = [
+        (n.func.id, n) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    ]
+    [args] = [call for name, call in calls if name == SidewalkDeviceImportTaskArgs.__name__]
+    given = {keyword.arg for keyword in args.keywords}
+    assert given <= set(fields) and required <= given, given
+    assert [call for name, call in calls if name == SidewalkDeviceImportTask.__name__]
+    read = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    assert {"counts", "devices"} <= read
+    assert all(hasattr(SidewalkDeviceImportTask, name) for name in ("counts", "devices"))
+
+
+# "When a device fails to onboard": each sentence it quotes is one the code produces.
+
+SMSN_SHOWN = "5a" * 32
+TASK_ID = "0a1b2c3d-0000-4000-8000-000000000000"
+TASK_ARN = f"arn:aws:iotwireless:us-east-1:123456789012:ImportTask/{TASK_ID}"
+
+
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Stubber:
+    """Make the providers' IoT Wireless client one that answers from a Stubber, activated."""
+    client = boto3.client(
+        "iotwireless",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",
+    )
+    monkeypatch.setattr(_aws, "client", lambda region: client)
+    stubber = Stubber(client)
+    stubber.activate()
+    return stubber
+
+
+def task_answer(status: str, pending: int, failed: int) -> dict[str, Any]:
+    """Return a GetWirelessDeviceImportTask answer with these counts."""
+    return {
+        "Id": TASK_ID,
+        "Arn": TASK_ARN,
+        "Status": status,
+        "StatusReason": "the file could not be read" if status == "FAILED" else "",
+        "PendingImportedDeviceCount": pending,
+        "FailedImportedDeviceCount": failed,
+    }
+
+
+def import_task_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return what an import task's wait says: a failed device, strict, a timeout, a FAILED task."""
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
+    monkeypatch.setattr(pulumi.log, "info", lambda message, **_: None)
+    props: dict[str, Any] = {
+        import_task.REGION: "us-east-1",
+        import_task.DESTINATION_NAME: "sensors-uplinks",
+        import_task.SIDEWALK_MANUFACTURING_SN: SMSN_SHOWN,
+        import_task.TAGS: {},
+        import_task.WAIT_TIMEOUT_SECONDS: 1.0,
+        import_task.POLL_INTERVAL_SECONDS: 1.0,
+        import_task.STRICT: True,
+    }
+    failed_device = {
+        "SidewalkManufacturingSn": SMSN_SHOWN,
+        "OnboardingStatus": "FAILED",
+        "OnboardingStatusReason": "not in the control log",
+    }
+    stubber = stubbed(monkeypatch)
+    stubber.add_response("get_wireless_device_import_task", task_answer("COMPLETE", 0, 1))
+    stubber.add_response(
+        "list_devices_for_wireless_device_import_task",
+        {"ImportedWirelessDeviceList": [{"Sidewalk": failed_device}]},
+    )
+    stubber.add_response("get_wireless_device_import_task", task_answer("PENDING", 1, 0))
+    stubber.add_response("get_wireless_device_import_task", task_answer("FAILED", 0, 0))
+    stubber.add_response("delete_wireless_device_import_task", {})
+    messages = []
+    for _ in range(3):
+        with pytest.raises(_aws.PartnerAccountError) as exc:
+            import_task._wait_and_read(TASK_ID, props)
+        messages.append(str(exc.value))
+    stubber.assert_no_pending_responses()
+    return messages + warned
+
+
+def device_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return what a device's create says without its Destination, and over a device held elsewhere."""
+    stubber = stubbed(monkeypatch)
+    stubber.add_client_error(
+        "create_wireless_device", "ResourceNotFoundException", "Destination not found", 404
+    )
+    props: dict[str, Any] = {
+        wireless_device.SIDEWALK_MANUFACTURING_SN: SMSN_SHOWN,
+        wireless_device.REGION: "us-east-1",
+        wireless_device.OWNER: "sidewalk-partner-account/devices/sensor-1",
+        wireless_device.NAME: "sensor-1",
+        wireless_device.DESCRIPTION: "",
+        wireless_device.DESTINATION_NAME: "sensors-uplinks",
+        wireless_device.DEVICE_PROFILE_ID: TASK_ID,
+        wireless_device.POSITIONING: "Disabled",
+        wireless_device.TAGS: {},
+    }
+    with pytest.raises(_aws.PartnerAccountError) as missing:
+        wireless_device.WirelessDeviceProvider().create(props)
+    held = _ownership.held_error(
+        "CreateWirelessDevice",
+        wireless_device.WIRELESS_DEVICE.noun,
+        SMSN_SHOWN,
+        "us-east-1",
+        "sidewalk-partner-account/devices/sensor-2#0123456789abcdef",
+        wireless_device._TAKE_OVER,
+    )
+    with (
+        pytest.raises(_aws.PartnerAccountError) as in_use,
+        _aws.translated("DeleteDeviceProfile", TASK_ID, "us-east-1", device_profile._PROFILE_IN_USE),
+    ):
+        raise ClientError({"Error": {"Code": _aws.CONFLICT, "Message": "in use"}}, "DeleteDeviceProfile")
+    return [str(missing.value), str(held), str(in_use.value)]
+
+
+def fleet_messages() -> list[str]:
+    """Return what the program says of a bad device entry, and of devices with no Destination."""
+    config = pulumi.Config("sidewalk")
+    messages = []
+    with pytest.raises(pulumi.RunError) as entry:
+        fleet.devices_from_config(config, [{"smsn": SMSN_SHOWN}], None)
+    messages.append(str(entry.value))
+    with pytest.raises(pulumi.RunError) as destination_missing:
+        fleet.device_destination(config, None, integration=False)
+    messages.append(str(destination_missing.value))
+    return messages
+
+
+def test_every_onboarding_failure_row_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sentence that "When a device fails to onboard" quotes is one the providers or the program give."""
+    messages = fleet_messages() + device_messages(monkeypatch) + import_task_messages(monkeypatch)
+    # The first code span of each row that opens with one: the sentence, `...` standing for any text.
+    spans = re.findall(r"^\| (?:``(.+?)``|`([^`]+)`)", section(ONBOARDING_SECTION), flags=re.MULTILINE)
+    rows = [double or single for double, single in spans]
+    assert len(rows) >= 7
+    for row in rows:
+        quoted = pattern(re.sub(r"(?<!<)\.\.\.(?!>)", "<...>", row))
+        assert any(quoted.search(message) for message in messages), row

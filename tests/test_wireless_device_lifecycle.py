@@ -13,7 +13,16 @@ from providers.wireless_device import WirelessDeviceProvider
 from tests.cli.project import wait_until
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
-from tests.operations import LIST_TAGS, TAG, UNTAG
+from tests.operations import (
+    DEVICE_CREATE_CALLS,
+    DEVICE_DELETE_CALLS,
+    DEVICE_READ_CALLS,
+    DEVICE_TAKE_OVER_CALLS,
+    DEVICE_UPDATE_CALLS,
+    LIST_TAGS,
+    TAG,
+    UNTAG,
+)
 from tests.support import SMSN, live_owner, live_tags, wireless_device
 
 CREATE = "CreateWirelessDevice"
@@ -80,7 +89,7 @@ def test_create_is_one_call_with_tags_inline_then_one_read(
     reg = wireless_device(deviceProfileId=profile_id, tags={"team": "iot"}, description="in the lab")
     emulator.clear_log()
     assert [s.op for s in engine.up([reg])] == ["create"]
-    assert emulator.calls() == [CREATE, GET]
+    assert emulator.calls() == DEVICE_CREATE_CALLS == [CREATE, GET]
     outs = outputs_of(engine, reg)
     marker = outs["ownerMarker"]
     assert marker.startswith("sidewalk-partner-account/dev/sensor-1#")
@@ -154,7 +163,7 @@ def test_change_updates_in_place_sending_only_that_member(
     assert [(s.op, s.diffs) for s in engine.preview([changed])] == [("update", sorted(change))]
     assert emulator.calls() == []
     assert [s.op for s in engine.up([changed], skip_preview=True)] == ["update"]
-    assert emulator.calls() == [UPDATE]
+    assert emulator.calls() == DEVICE_UPDATE_CALLS
     assert emulator.log[0]["body"] == member
     assert device_id(engine, reg) == before
     live = live_device(iotwireless)
@@ -190,7 +199,7 @@ def test_smsn_change_replaces_creating_before_deleting(
         ("replace", ["sidewalkManufacturingSn"], False)
     ]
     assert [s.op for s in engine.up([changed], skip_preview=True)] == ["replace", "delete"]
-    assert emulator.calls() == [CREATE, GET, LIST_TAGS, DELETE]
+    assert emulator.calls() == [*DEVICE_CREATE_CALLS, *DEVICE_DELETE_CALLS]
     assert emulator.log[-1]["path"] == f"/wireless-devices/{old_id}"
     assert live_device(iotwireless, OTHER_SMSN)["Id"] == device_id(engine, reg)
     with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
@@ -210,7 +219,7 @@ def test_profile_change_replaces_deleting_first(
         ("replace", ["deviceProfileId"], True)
     ]
     assert [s.op for s in engine.up([changed], skip_preview=True)] == ["replace"]
-    assert emulator.calls() == [LIST_TAGS, DELETE, CREATE, GET]
+    assert emulator.calls() == [*DEVICE_DELETE_CALLS, *DEVICE_CREATE_CALLS]
     live = live_device(iotwireless)
     assert live["Id"] == device_id(engine, reg) != old_id
     assert live["Sidewalk"]["DeviceProfileId"] == other_profile_id
@@ -253,7 +262,7 @@ def test_refresh_reads_changes_made_outside_and_up_puts_them_back(
     iotwireless.update_wireless_device(Id=id_, Name="hijacked", DestinationName="other")
     emulator.clear_log()
     steps = engine.refresh()
-    assert emulator.calls() == [GET, LIST_TAGS]
+    assert emulator.calls() == DEVICE_READ_CALLS
     assert [(s.op, s.diffs) for s in steps] == [("refresh", ["destinationName", "name"])]
     assert outputs_of(engine, reg)["name"] == "hijacked"
     assert outputs_of(engine, reg)["privateKeys"] == wire.Secret(
@@ -261,7 +270,7 @@ def test_refresh_reads_changes_made_outside_and_up_puts_them_back(
     )
     emulator.clear_log()
     engine.up([reg], skip_preview=True)
-    assert emulator.calls() == [UPDATE]
+    assert emulator.calls() == DEVICE_UPDATE_CALLS
     assert emulator.log[0]["body"] == {"Name": "sensor-1", "DestinationName": "uplinks"}
     sweep(engine, private_key_values(iotwireless))
 
@@ -288,7 +297,7 @@ def test_destroy_checks_the_owner_tag_then_deletes(
     engine.up([wireless_device(deviceProfileId=profile_id)])
     emulator.clear_log()
     assert [s.op for s in engine.destroy()] == ["delete"]
-    assert emulator.calls() == [LIST_TAGS, DELETE]
+    assert emulator.calls() == DEVICE_DELETE_CALLS
     with pytest.raises(iotwireless.exceptions.ResourceNotFoundException):
         live_device(iotwireless)
 
@@ -345,7 +354,7 @@ def test_create_over_a_device_held_elsewhere_fails_in_one_sentence(
         "; set adoptExisting to true to take it over (its holder's `pulumi destroy` then leaves it "
         "in place), or remove it from the stack that holds it and delete it."
     )
-    assert emulator.calls() == [CREATE, GET, LIST_TAGS]
+    assert emulator.calls() == DEVICE_TAKE_OVER_CALLS
     assert engine.resources == {}
     live = live_device(iotwireless)
     assert (live["Id"], live["Name"], live["DestinationName"]) == (made["Id"], "factory", "other")
