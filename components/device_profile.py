@@ -11,6 +11,8 @@ import pulumi.dynamic
 
 from components.partner_account import owner_of
 from providers.device_profile import (
+    ADOPT_EXISTING,
+    ADOPT_EXISTING_ID,
     APPLICATION_SERVER_PUBLIC_KEY,
     ARN,
     DAK_CERTIFICATE_METADATA,
@@ -36,6 +38,10 @@ class SidewalkDeviceProfileArgs:
     """Tags of the profile, updated in place."""
     region: pulumi.Input[str] | None = None
     """The AWS region; default `aws:region`, then AWS_REGION, then us-east-1. Changing it replaces."""
+    adopt_existing_id: pulumi.Input[str] | None = None
+    """The id of a profile made elsewhere to take instead of creating one; a later change does nothing."""
+    adopt_existing: pulumi.Input[bool] | None = None
+    """With adopt_existing_id: take the profile even when another stack or resource holds it."""
 
 
 class SidewalkDeviceProfile(pulumi.dynamic.Resource, module="iotwireless", name="SidewalkDeviceProfile"):
@@ -57,6 +63,8 @@ class SidewalkDeviceProfile(pulumi.dynamic.Resource, module="iotwireless", name=
             NAME: args.name,
             TAGS: args.tags,
             REGION: args.region,
+            ADOPT_EXISTING_ID: args.adopt_existing_id,
+            ADOPT_EXISTING: args.adopt_existing,
             # Who holds the profile: the owner tag written on it names this stack's resource.
             OWNER: owner_of(resource_name),
             # Outputs computed by the provider, declared so that they become attributes.

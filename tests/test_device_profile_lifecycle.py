@@ -543,7 +543,7 @@ def test_a_profile_marked_by_this_resources_owner_is_taken_without_adopt_existin
 def test_targeted_replace_of_an_adopted_profile_keeps_it(
     engine: Engine, emulator: Any, iotwireless: Any
 ) -> None:
-    """`up --replace` with adoptExistingId still set adopts the same profile anew; the old delete leaves it."""
+    """`up --replace` with adoptExistingId set adopts the same profile anew; the old delete leaves it."""
     made = made_outside(iotwireless)
     reg = device_profile(name="factory", adoptExistingId=made["Id"])
     engine.up([reg], skip_preview=True)

@@ -72,6 +72,7 @@ from tests.operations import (
     IMPORT_SINGLE_CREATE_CALLS,
     IMPORT_UPDATE_CALLS,
     LIST_TAGS,
+    PROFILE_ADOPT_CALLS,
     PROFILE_CREATE_CALLS,
     PROFILE_DELETE_CALLS,
     PROFILE_READ_CALLS,
@@ -674,6 +675,7 @@ def test_calls_table_is_what_the_tests_assert() -> None:
             "refresh": PROFILE_READ_CALLS,
             "delete": PROFILE_DELETE_CALLS,
             "replace": [*PROFILE_CREATE_CALLS, *PROFILE_DELETE_CALLS],
+            "create with adoptExistingId": PROFILE_ADOPT_CALLS,
         },
         "SidewalkDevice": {
             "create": DEVICE_CREATE_CALLS,

@@ -12,7 +12,7 @@ import pytest
 
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
-from tests.operations import LIST_TAGS, TAG
+from tests.operations import LIST_TAGS, PROFILE_ADOPT_CALLS, PROFILE_DELETE_CALLS, PROFILE_READ_CALLS, TAG
 from tests.support import DEVICE_PROFILE_TYPE, SMSN, WIRELESS_DEVICE_TYPE, live_owner, live_tags
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def with_device(devices: PulumiProject) -> PulumiProject:
 def up(project: PulumiProject, emulator: Emulator, *flags: str) -> list[str]:
     """Run `pulumi up --yes` and return the AWS calls it made."""
     emulator.clear_log()
-    project.run("up", "--yes", *flags)
+    project.run("up", "--yes", "--skip-preview", *flags)
     return emulator.calls()
 
 
@@ -96,7 +96,7 @@ def test_profile_lifecycle_create_update_replace_refresh_destroy(
 
     # Nothing to do: no call, and a preview expecting no changes agrees.
     emulator.clear_log()
-    run = devices.run("up", "--yes")
+    run = devices.run("up", "--yes", "--skip-preview")
     assert "Resources:\n    2 unchanged" in run.stdout
     assert devices.run("preview", "--expect-no-changes", check=False).returncode == 0
     assert emulator.calls() == []
@@ -140,7 +140,7 @@ def test_profile_deleted_outside_is_dropped_by_refresh_and_made_again(
     devices: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """Refresh after an outside delete drops the profile (one Get); the next up creates a new one."""
-    devices.run("up", "--yes")
+    devices.run("up", "--yes", "--skip-preview")
     old = devices.outputs()["profileId"]
     iotwireless.delete_device_profile(Id=old)
     emulator.clear_log()
@@ -218,10 +218,10 @@ def test_targeted_replace_of_a_device_takes_it_over_and_keeps_it(
 ) -> None:
     """`pulumi up --replace` of the device keeps the one device of its SMSN, now marked by the new one."""
     project = with_device
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     before = project.outputs()["deviceId"]
     emulator.clear_log()
-    run = project.run("up", "--yes", "--replace", DEVICE_URN)
+    run = project.run("up", "--yes", "--skip-preview", "--replace", DEVICE_URN)
     assert [(e["operation"], e["status"]) for e in emulator.log] == [
         (CREATE_DEVICE, 409),
         (GET_DEVICE, 200),
@@ -242,7 +242,7 @@ def test_device_refresh_after_outside_change_and_delete(
 ) -> None:
     """Refresh reads a name changed outside (the next up puts it back), and drops a device deleted outside."""
     project = with_device
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     device_id = project.outputs()["deviceId"]
     iotwireless.update_wireless_device(Id=device_id, Name="hijacked")
     emulator.clear_log()
@@ -275,7 +275,7 @@ def test_device_made_outside_is_refused_then_adopted(
         DestinationName="other",
         Sidewalk={"DeviceProfileId": profile_id, "SidewalkManufacturingSn": SMSN},
     )
-    run = project.run("up", "--yes", check=False)
+    run = project.run("up", "--yes", "--skip-preview", check=False)
     assert run.returncode != 0
     assert (
         f"CreateWirelessDevice failed for Sidewalk device {SMSN!r} in us-east-1 "
@@ -299,12 +299,12 @@ def test_device_private_keys_are_secret_everywhere(
 ) -> None:
     """No transcript, stack output, export or state file holds a device private key in plaintext."""
     project = with_device
-    transcripts = [project.run("up", "--yes").output]
+    transcripts = [project.run("up", "--yes", "--skip-preview").output]
     keys = private_key_values(iotwireless)
     assert len(keys) == 2
     project.config_set("devices:description", "in the lab")
     transcripts.append(project.run("preview", "--diff").output)
-    transcripts.append(project.run("up", "--yes", "--diff").output)
+    transcripts.append(project.run("up", "--yes", "--skip-preview", "--diff").output)
     transcripts.append(project.run("refresh", "--yes", "--diff").output)
     transcripts.append(project.run("stack", "output", "--json").output)
     transcripts.append(project.run("stack", "export").output)
@@ -331,3 +331,39 @@ def test_device_private_keys_are_secret_everywhere(
     assert revealed[SIGNATURE] == SECRET_SIGNATURE
     assert [k["Value"] for k in json.loads(revealed["plaintext"])] == keys
     assert state["additionalSecretOutputs"] == ["privateKeys"]
+
+
+def test_profile_made_outside_is_adopted_by_id_then_owned(
+    devices: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """A profile a script made is adopted by `up` (no create), then changes nothing, refreshes, and goes."""
+    made = iotwireless.create_device_profile(Name="factory", Sidewalk={})
+    devices.config_set("devices:profileName", "factory")
+    devices.config_set("devices:profileTags", {"team": "iot"})
+    devices.config_set("devices:profileAdoptExistingId", made["Id"])
+    assert up(devices, emulator) == PROFILE_ADOPT_CALLS
+    assert devices.outputs()["profileId"] == made["Id"]
+    assert [p["Id"] for p in iotwireless.list_device_profiles()["DeviceProfileList"]] == [made["Id"]]
+    [state] = devices.resources(DEVICE_PROFILE_TYPE)
+    assert state["id"] == made["Id"]
+    assert live_owner(iotwireless, made["Arn"]) == state["outputs"]["ownerMarker"]
+    assert live_tags(iotwireless, made["Arn"]) == {"team": "iot"}
+
+    # The second up changes nothing, and no call is made; neither does dropping the adopt id.
+    emulator.clear_log()
+    run = devices.run("up", "--yes", "--skip-preview")
+    assert "Resources:\n    2 unchanged" in run.stdout
+    devices.config_rm("devices:profileAdoptExistingId")
+    assert devices.run("preview", "--expect-no-changes", check=False).returncode == 0
+    assert emulator.calls() == []
+
+    # Refresh agrees with the state.
+    emulator.clear_log()
+    devices.run("refresh", "--yes", "--skip-preview", "--expect-no-changes")
+    assert emulator.calls() == PROFILE_READ_CALLS
+
+    # Destroy deletes the adopted profile, as one the stack made.
+    emulator.clear_log()
+    devices.run("destroy", "--yes")
+    assert emulator.calls() == PROFILE_DELETE_CALLS
+    assert iotwireless.list_device_profiles()["DeviceProfileList"] == []

@@ -17,7 +17,11 @@ config = pulumi.Config("devices")
 
 profile = SidewalkDeviceProfile(
     "sensors",
-    SidewalkDeviceProfileArgs(name=config.get("profileName"), tags=config.get_object("profileTags")),
+    SidewalkDeviceProfileArgs(
+        name=config.get("profileName"),
+        tags=config.get_object("profileTags"),
+        adopt_existing_id=config.get("profileAdoptExistingId"),
+    ),
 )
 pulumi.export("profileId", profile.id)
 pulumi.export("profileArn", profile.arn)
