@@ -1,8 +1,10 @@
 """A fleet of Sidewalk devices from stack config: one device profile and one SidewalkDevice per device.
 
 The devices come from `sidewalk:devices` (a list of objects) or `sidewalk:devicesCsv` (a CSV file with
-the header `smsn,name`), never both. Each device's `name` is its resource's name and its folder of
-provisioning files, so names are unique and made of characters every file system takes.
+the header `smsn,name`), never both. Each device's resource is named by its SMSN, the one thing AWS
+keys a device by, so that renaming a device is an update of its name in place, and a renamed device
+keeps its certificates and keys. Each device's `name` is also its folder of provisioning files, so
+names are unique and made of characters every file system takes.
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ CSV_HEADER = ["smsn", "name"]
 PROFILE_RESOURCE = "device-profile"
 _FIELDS = ("smsn", "name", "description", "positioning", "tags")
 _REQUIRED = ("smsn", "name")
-# A name is a resource name and a folder name: no separator, no leading dot, short enough for any disk.
+# A name is a folder name: no separator, no leading dot, short enough for any disk.
 _DEVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 DEVICE_NAME_RULE = (
     "1 to 128 letters, digits, '.', '_' and '-', starting with a letter or digit "
-    "(it names the device's resource and its folder of provisioning files)"
+    "(it names the device's folder of provisioning files)"
 )
 
 
@@ -157,7 +159,7 @@ def devices_from_config(config: pulumi.Config, listed: Any, csv_path: str | None
             raise _error(
                 where,
                 f"repeats the device name {spec.name!r} of {names[spec.name]}: device names must be "
-                "unique, since each names the device's resource",
+                "unique, since each names the device's folder of provisioning files",
             )
         if spec.smsn in smsns:
             raise _error(
@@ -206,7 +208,7 @@ class Fleet:
         )
         self.devices = {
             spec.name: SidewalkDevice(
-                spec.name,
+                spec.smsn,
                 SidewalkDeviceArgs(
                     sidewalk_manufacturing_sn=spec.smsn,
                     device_profile_id=self.profile.id,

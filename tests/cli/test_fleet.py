@@ -14,6 +14,7 @@ from tests.cli.project import PulumiProject
 from tests.cli.test_secrets import files
 from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
+from tests.operations import DEVICE_UPDATE_CALLS
 from tests.support import DEVICE_PROFILE_TYPE, SMSN, WIRELESS_DEVICE_TYPE, live_tags
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def test_fleet_deploys_and_its_provisioning_files_are_the_api_answers(
     # Whatever the CLI logs goes here, for the sweep below.
     (project.directory / "tmp").mkdir()
     project.env["TMPDIR"] = str(project.directory / "tmp")
-    up = project.run("up", "--yes")
+    up = project.run("up", "--yes", "--skip-preview")
     assert "+ 6 created" in up.stdout
 
     outputs = project.outputs()
@@ -132,3 +133,21 @@ def test_fleet_deploys_and_its_provisioning_files_are_the_api_answers(
     for name, text in artefacts.items():
         for key in keys:
             assert key.lower() not in text.lower(), f"a device private key appears in {name}"
+
+    # A device renamed in the list is the same device: its resource is named by its SMSN, so the
+    # preview shows an update of its name, and the device keeps its id, certificates and keys.
+    renamed = [{**FLEET[0], "name": "sensor-1b"}, *FLEET[1:]]
+    project.config_set("sidewalk:devices", json.dumps(renamed))
+    preview = project.run("preview", "--diff")
+    assert "~ 1 to update" in preview.stdout and "+-" not in preview.stdout
+    emulator.clear_log()
+    project.run("up", "--yes", "--skip-preview")
+    assert emulator.calls() == DEVICE_UPDATE_CALLS
+    outputs = project.outputs()
+    assert sorted(outputs["devices"]) == ["gate.3", "sensor-1b", "sensor-2"]
+    assert outputs["devices"]["sensor-1b"]["id"] == lives["sensor-1"]["Id"]
+    kept = iotwireless.get_wireless_device(
+        Identifier=lives["sensor-1"]["Id"], IdentifierType="WirelessDeviceId"
+    )
+    assert kept["Name"] == "sensor-1b"
+    assert kept["Sidewalk"]["PrivateKeys"] == lives["sensor-1"]["Sidewalk"]["PrivateKeys"]
