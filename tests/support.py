@@ -299,6 +299,7 @@ def device_profile(
 
 
 WIRELESS_DEVICE_TYPE = "pulumi-python:dynamic/iotwireless:SidewalkDevice"
+IMPORT_TASK_TYPE = "pulumi-python:dynamic/iotwireless:SidewalkDeviceImportTask"
 # A Sidewalk manufacturing serial number, as the Sidewalk tools print one: 64 hex digits.
 SMSN = "a1b2c3d4e5f6" * 5 + "0123"
 

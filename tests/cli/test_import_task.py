@@ -13,13 +13,14 @@ from tests.cli.project import PulumiProject
 from tests.cli.test_devices import up
 from tests.emulator import Emulator
 from tests.operations import (
+    GET_IMPORT,
     IMPORT_CREATE_CALLS,
     IMPORT_DELETE_CALLS,
     IMPORT_SINGLE_CREATE_CALLS,
     IMPORT_UPDATE_CALLS,
     polled_once,
 )
-from tests.support import SMSN
+from tests.support import IMPORT_TASK_TYPE, SMSN
 from tests.test_emulator_import_tasks import s3_url, upload  # noqa: F401 (fixtures)
 
 if TYPE_CHECKING:
@@ -60,11 +61,11 @@ def imports(
 def test_one_device_up_shows_progress_and_outputs_then_destroy(
     imports: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
-    """`up` of one SMSN prints its progress and exports status and counts; destroy deletes the task."""
+    """`up` of one SMSN prints progress and outputs; another SMSN replaces; refresh and destroy follow AWS."""
     imports.config_set("imports:smsn", SMSN)
     imports.config_set("imports:deviceName", "gate-sensor")
     emulator.clear_log()
-    run = imports.run("up", "--yes")
+    run = imports.run("up", "--yes", "--skip-preview")
     assert polled_once(emulator.calls()) == IMPORT_SINGLE_CREATE_CALLS
     outputs = imports.outputs()
     task_id = outputs["taskId"]
@@ -78,6 +79,24 @@ def test_one_device_up_shows_progress_and_outputs_then_destroy(
 
     # Nothing to do: no call.
     assert up(imports, emulator) == []
+
+    # Another SMSN is another task: the old one is deleted first, then the new one started.
+    imports.config_set("imports:smsn", SMSNS[0])
+    preview = imports.run("preview", "--diff")
+    assert "+-" in preview.stdout and "sidewalkManufacturingSn" in preview.stdout
+    emulator.clear_log()
+    imports.run("up", "--yes", "--skip-preview")
+    assert polled_once(emulator.calls()) == [*IMPORT_DELETE_CALLS, *IMPORT_SINGLE_CREATE_CALLS]
+    task_id = imports.outputs()["taskId"]
+
+    # A task deleted outside Pulumi: refresh drops it, and the next up starts it again.
+    iotwireless.delete_wireless_device_import_task(Id=task_id)
+    emulator.clear_log()
+    imports.run("refresh", "--yes", "--skip-preview")
+    assert emulator.calls() == [GET_IMPORT]
+    assert imports.resources(IMPORT_TASK_TYPE) == []
+    imports.run("up", "--yes", "--skip-preview")
+    assert imports.outputs()["status"] == "COMPLETE"
 
     emulator.clear_log()
     imports.run("destroy", "--yes")
@@ -94,7 +113,7 @@ def test_failed_device_warns_and_strict_fails_the_up(
     emulator.backend.update_settings(import_failures={SMSN: REASON})
     imports.config_set("imports:smsn", SMSN)
     imports.config_set("imports:strict", "true")
-    failed = imports.run("up", "--yes", check=False)
+    failed = imports.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
     [task] = iotwireless.list_wireless_device_import_tasks()["WirelessDeviceImportTaskList"]
     assert f"import task {task['Id']}: device {SMSN} failed to onboard: {REASON}" in failed.output
@@ -106,7 +125,7 @@ def test_failed_device_warns_and_strict_fails_the_up(
 
     # Without strict the same request finds the same task: a warning, and the up succeeds.
     imports.config_set("imports:strict", "false")
-    run = imports.run("up", "--yes")
+    run = imports.run("up", "--yes", "--skip-preview")
     assert f"device {SMSN} failed to onboard: {REASON}" in run.output
     outputs = imports.outputs()
     assert outputs["taskId"] == task["Id"]
