@@ -11,6 +11,7 @@ from pathlib import Path
 from bench.calls import measure_calls
 from bench.cli import FLOOR_GOAL_SIZES, measure_end_to_end, measure_floor_pairs
 from bench.cold_start import measure_cold_start, measure_preview_imports
+from bench.fleet import FLEET_BUDGET, FLEET_RUNS, THROTTLED_RATE, measure_fleet
 from bench.harness import progress
 from bench.report import Report
 from bench.scale import measure_memory, measure_scale
@@ -18,7 +19,7 @@ from tests.emulator import Emulator
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MIN_RUNS = 5
-SECTIONS = ("calls", "cold", "imports", "scale", "memory", "pairs", "e2e")
+SECTIONS = ("calls", "cold", "imports", "scale", "memory", "pairs", "e2e", "fleet")
 # Each end-to-end run is a handful of CLI commands of seconds each: fewer runs keep `make bench` short.
 E2E_RUNS = 3
 # Wall time the PartnerAccount / boto3 floor pairs may take, all sizes: the goal's runs. On a quiet
@@ -48,7 +49,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="1,10,100", help="stack sizes (default %(default)s)")
     parser.add_argument("--latencies", default="0,50", help="added latency in ms (default %(default)s)")
+    parser.add_argument("--fleet-sizes", default="100,1000", help="devices in a fleet (default %(default)s)")
+    parser.add_argument(
+        "--fleet-latencies", default="0,50", help="fleet's added latency in ms (default %(default)s)"
+    )
+    parser.add_argument(
+        "--fleet-budget",
+        type=float,
+        default=FLEET_BUDGET,
+        help="seconds the fleet's rounds may take (default %(default)s)",
+    )
+    parser.add_argument(
+        "--fleet-runs", type=int, default=FLEET_RUNS, help="fleet rounds at most (default %(default)s)"
+    )
+    parser.add_argument(
+        "--fleet-throttled-size",
+        type=int,
+        default=100,
+        help="devices of the throttled fleet up, 0 for none (default %(default)s)",
+    )
+    parser.add_argument(
+        "--fleet-throttle-rate",
+        type=float,
+        default=THROTTLED_RATE,
+        help="CreateWirelessDevice calls a second the emulator allows then (default %(default)s)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the output file's rows of the sections not run, and its machine and notes",
+    )
     parser.add_argument(
         "--only", default=",".join(SECTIONS), help="sections to run, of %(default)s (default: all)"
     )
@@ -79,7 +110,22 @@ def main(argv: list[str] | None = None) -> int:
             measure_floor_pairs(emulator, report, pair_sizes, args.pairs_budget)
         if "e2e" in sections:
             measure_end_to_end(emulator, report, sizes, latencies, args.e2e_runs)
-    markdown = report.markdown(time.perf_counter() - started, args.runs, (load_at_start, os.getloadavg()[0]))
+        if "fleet" in sections:
+            measure_fleet(
+                emulator,
+                report,
+                [int(s) for s in args.fleet_sizes.split(",")],
+                [float(ms) / 1000 for ms in args.fleet_latencies.split(",")],
+                args.fleet_budget,
+                args.fleet_runs,
+                args.fleet_throttled_size,
+                args.fleet_throttle_rate,
+            )
+    seconds, load = time.perf_counter() - started, (load_at_start, os.getloadavg()[0])
+    if args.merge and args.output.exists():
+        markdown = report.merged(args.output.read_text(), seconds, load)
+    else:
+        markdown = report.markdown(seconds, args.runs, load)
     args.output.write_text(markdown)
     print(markdown)
     progress(f"wrote {args.output}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -57,6 +58,56 @@ class Report:
         lines += [_line((r.measure, r.case, r.figure, r.goal, r.verdict)) for r in self.rows]
         return "\n".join(lines)
 
+    def merged(self, existing: str, seconds: float, load: tuple[float, float]) -> str:
+        """Return an earlier RESULTS.md with this report's rows in place of its rows of the same measures.
+
+        The earlier file keeps its header, machine and notes; this report's notes are added to them (a
+        note already there keeps its number), and a paragraph says when the new rows were measured.
+        """
+        head, rest = existing.split("## Results\n\n", 1)
+        table, rest = rest.split("\n\n", 1)
+        between, notes_text = rest.split("## Notes\n\n", 1)
+        measures = {row.measure for row in self.rows}
+        kept = [cells for cells in map(_cells, table.splitlines()[2:]) if cells[0] not in measures]
+        notes = [m.group(1) for m in re.finditer(r"^\d+\. (.*)$", notes_text, re.MULTILINE)]
+        numbers: dict[str, str] = {}
+        for index, text in enumerate(self.notes, start=1):
+            if text not in notes:
+                notes.append(text)
+            numbers[str(index)] = str(notes.index(text) + 1)
+
+        def renumber(cell: str) -> str:
+            return re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(m.group(1), m.group(1))}]", cell)
+
+        fresh = [
+            tuple(renumber(c) for c in (r.measure, r.case, r.figure, r.goal, r.verdict)) for r in self.rows
+        ]
+        rows = kept + fresh
+        missed = sum(1 for cells in rows if cells[4].startswith("MISSED"))
+        verdict = "Every goal is met." if not missed else f"Goals missed: {missed} (rows marked MISSED)."
+        label = ", ".join(sorted(measures))
+        earlier = [
+            p
+            for p in between.strip().split("\n\n")[1:]
+            if p.startswith("Merged:") and not p.startswith(f"Merged: the rows of {label} ")
+        ]
+        described = dict(machine())
+        paragraph = (
+            f"Merged: the rows of {label} are from a later run (`python -m bench --merge`) on "
+            f"{described['date']}, code {described['code']}, which took {seconds:.0f} s, load average "
+            f"{load[0]:.2f} at its start and {load[1]:.2f} at its end; the other rows are as the header says."
+        )
+        lines = [_line(("measure", "case", "figure", "goal or limit", "verdict")), _line(("---",) * 5)]
+        lines += [_line(cells) for cells in rows]
+        notes_lines = "\n".join(f"{i}. {text}" for i, text in enumerate(notes, start=1))
+        return (
+            f"{head}## Results\n\n"
+            + "\n".join(lines)
+            + "\n\n"
+            + "\n\n".join([verdict, *earlier, paragraph])
+            + f"\n\n## Notes\n\n{notes_lines}\n"
+        )
+
     def markdown(self, seconds: float, runs: int, load: tuple[float, float]) -> str:
         """Return the whole of RESULTS.md: how it was made, the machine, the table, the notes."""
         load_row = ("load average, 1 min", f"{load[0]:.2f} at the start, {load[1]:.2f} at the end")
@@ -104,6 +155,12 @@ def _bytecode() -> str:
 
 def _line(cells: tuple[str, ...]) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def _cells(line: str) -> tuple[str, ...]:
+    """Read back the cells of a table line that _line wrote."""
+    inner = line.removeprefix("| ").removesuffix(" |")
+    return tuple(cell.replace("\\|", "|") for cell in re.split(r"(?<!\\) \| ", inner))
 
 
 def _version(package: str) -> str:

@@ -1,0 +1,96 @@
+"""The fleet benchmark kept working cheaply: a fleet of two through the real CLI, and the merge of results."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.fleet import GOAL_RATIO, expected_calls, measure_fleet
+from bench.report import Report, Row
+from tests.emulator import Emulator
+
+if TYPE_CHECKING:
+    from mypy_boto3_iotwireless import IoTWirelessClient
+
+
+def test_fleet_section_times_counts_and_weighs_two_devices(
+    cli_bin: Path, emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """One round of two devices at 0 ms: every row measured, the calls the providers' own, preview none."""
+    report = Report()
+    # A budget of 0 plays each size and latency once; one create a second throttles the third device.
+    measure_fleet(emulator, report, [2], [0.0], budget=0, runs=1, throttled_size=3, throttled_rate=1)
+    rows = {row.case.split(" [")[0]: row for row in report.rows}
+
+    at = "2 devices, 0 ms"
+    for command in ("preview", "up", "destroy"):
+        timed = rows[f"`pulumi {command}` wall time, SidewalkDevice / device floor, {at}"]
+        assert re.match(r"\d+\.\d{3} \(n=1; ", timed.figure), timed.figure
+        assert timed.goal == f"≤ {GOAL_RATIO}"
+        assert timed.verdict.startswith(("met", "MISSED")), timed.verdict
+        calls = rows[f"calls of `{command}`, {at}"]
+        assert (calls.verdict, calls.missed) == ("at the limit", False), calls.figure
+    assert rows[f"calls of `preview`, {at}"].figure == "0 calls in every run"
+    assert rows[f"calls of `up`, {at}"].figure.startswith("2 a device, 6 in all")
+    assert "boto3 script" in rows[f"`pulumi up` wall time, SidewalkDevice / device floor, {at}"].figure
+    assert f"`pulumi destroy` less the boto3 script, {at}: what the engine costs" in rows
+
+    # The provider server was found and read while the up ran; the checkpoint holds the stack.
+    for name in ("SidewalkDevice", "device floor"):
+        peak = rows[f"peak RSS of the provider server, `pulumi up`, {name}, {at}"].figure
+        assert float(peak.split()[0]) > 20, peak
+    state = re.findall(r"(\d+) KiB \(", rows[f"state file after `pulumi up`, {at}"].figure)
+    assert len(state) == 2 and all(int(kib) > 0 for kib in state)
+
+    [throttled] = [row for row in report.rows if "throttled at 1 a second" in row.case]
+    assert (throttled.verdict, throttled.missed) == ("met", False), throttled.figure
+    found = re.search(r"(\d+) throttled answers", throttled.figure)
+    assert found is not None and int(found.group(1)) > 0, throttled.figure
+    # Every destroy left nothing behind: no device, no profile.
+    assert iotwireless.list_wireless_devices()["WirelessDeviceList"] == []
+    assert iotwireless.list_device_profiles()["DeviceProfileList"] == []
+
+
+def test_expected_calls_are_the_providers_sequences_per_device() -> None:
+    """An up makes the profile's 2 calls and 2 a device; a destroy likewise; a preview none."""
+    assert expected_calls("up", 3) == {"CreateDeviceProfile": 1, "GetDeviceProfile": 1} | {
+        "CreateWirelessDevice": 3,
+        "GetWirelessDevice": 3,
+    }
+    assert expected_calls("destroy", 2) == {
+        "ListTagsForResource": 3,
+        "DeleteDeviceProfile": 1,
+        "DeleteWirelessDevice": 2,
+    }
+    assert expected_calls("preview", 1000) == {}
+
+
+def test_merge_replaces_only_the_sections_run_and_keeps_the_notes() -> None:
+    """A merged RESULTS.md keeps other sections' rows and notes, and numbers the new notes after them."""
+    earlier = Report()
+    earlier.add(Row("calls", f"create {earlier.note('calls note')}", "3", "2", "MISSED; kept", missed=True))
+    earlier.add(Row("fleet", f"old fleet row {earlier.note('old fleet note')}", "9 s"))
+    earlier.add(Row("scale", "a | piped case", "1 s"))
+    existing = earlier.markdown(10.0, 5, (1.0, 2.0))
+
+    fresh = Report()
+    fresh.add(Row("fleet", f"new fleet row {fresh.note('fleet note')}", "1.02", "≤ 1.1", "met"))
+    fresh.add(Row("fleet", f"again {fresh.note('calls note')}", "2 a device"))
+    merged = fresh.merged(existing, 30.0, (3.0, 4.0))
+
+    assert merged.startswith(existing.split("## Results")[0])
+    table = merged.split("## Results\n\n")[1].split("\n\n")[0].splitlines()
+    assert table[2:] == [
+        "| calls | create [1] | 3 | 2 | MISSED; kept |",
+        "| scale | a \\| piped case | 1 s |  |  |",
+        "| fleet | new fleet row [3] | 1.02 | ≤ 1.1 | met |",
+        "| fleet | again [1] | 2 a device |  |  |",
+    ]
+    assert "Goals missed: 1 (rows marked MISSED)." in merged
+    assert "Merged: the rows of fleet are from a later run" in merged
+    assert merged.endswith("## Notes\n\n1. calls note\n2. old fleet note\n3. fleet note\n")
+    # Merging again replaces the earlier merge's rows and paragraph instead of adding to them.
+    again = fresh.merged(merged, 30.0, (3.0, 4.0))
+    assert again.count("Merged: the rows of fleet") == 1
+    assert again.count("new fleet row") == 1
