@@ -207,12 +207,21 @@ def make_project(tmp_path: Path, cli_bin: Path, emulator: Emulator) -> Callable[
     return make
 
 
+@pytest.fixture(scope="session")
+def configured_stack(tmp_path_factory: pytest.TempPathFactory, cli_bin: Path) -> PulumiProject:
+    """Return a stack of the real program configured as the README says, made once per test process.
+
+    Setting config calls no AWS API: the emulator's address is one nothing listens on.
+    """
+    configured = PulumiProject(tmp_path_factory.mktemp("configured"), cli_bin, "http://127.0.0.1:9").init()
+    configured.config_set("aws:region", REGION)
+    configured.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
+    configured.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
+    configured.config_set("sidewalk:tags", {"team": "iot"})
+    return configured
+
+
 @pytest.fixture
-def project(make_project: Callable[..., PulumiProject]) -> PulumiProject:
+def project(make_project: Callable[..., PulumiProject], configured_stack: PulumiProject) -> PulumiProject:
     """Return a new stack of the real program, configured as the README says, not yet deployed."""
-    project = make_project().init()
-    project.config_set("aws:region", REGION)
-    project.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
-    project.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
-    project.config_set("sidewalk:tags", {"team": "iot"})
-    return project
+    return make_project().copy_stack(configured_stack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -141,6 +142,16 @@ class PulumiProject:
     def init(self, stack: str = STACK) -> PulumiProject:
         """Create the stack and select it: `pulumi stack init`."""
         self.run("stack", "init", stack)
+        return self
+
+    def copy_stack(self, other: PulumiProject, stack: str = STACK) -> PulumiProject:
+        """Take another folder's stack, its config and its state, and select it: `pulumi stack select`.
+
+        What `init` and a round of `config set` make, at the cost of one command instead of several.
+        """
+        shutil.copy2(other.directory / f"Pulumi.{stack}.yaml", self.directory)
+        shutil.copytree(other.backend, self.backend, dirs_exist_ok=True)
+        self.run("stack", "select", stack)
         return self
 
     def config_set(self, key: str, value: Any, secret: bool = False) -> None:

@@ -71,7 +71,7 @@ def deploy(project: PulumiProject) -> None:
     """Create the README's example stack in the project and deploy it with `pulumi up`."""
     project.init()
     configure(project, BASE_CONFIG)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
 
 
 def preview(project: PulumiProject, mode: str = "plain") -> CliRun:

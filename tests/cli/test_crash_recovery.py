@@ -210,7 +210,7 @@ def up_in_flight(project: PulumiProject, emulator: Emulator) -> Iterator[subproc
     """Run `pulumi up` in a session of its own; yield it once AWS has associated and holds the answer."""
     emulator.faults.hang_after_commit(ASSOCIATE, HANG_LIMIT_SECONDS)
     log = project.directory / "up.log"
-    up = project.start(log, "up", "--yes")
+    up = project.start(log, "up", "--yes", "--skip-preview")
     try:
         wait_inside_associate(emulator, up, log.read_text)
         yield up
@@ -380,13 +380,13 @@ def test_sigkilled_up_converges_after_cancel_then_up(
     project, pid, token = sigkilled
     assert_lock_refuses(project, emulator, pid, "up", "--yes")
     cancel(project)
-    resumed = project.run("up", "--yes")
+    resumed = project.run("up", "--yes", "--skip-preview")
     for message in (PENDING_OPERATIONS, INTERRUPTED_CREATE, PENDING_CREATE_ADVICE):
         assert message in resumed.output
     assert_created_again_with_the_same_token(emulator, token)
     # The resource is recorded, but the pending create outlives it and the warning comes back each time.
     assert pending_operations(project) == [("creating", URN)]
-    assert PENDING_OPERATIONS in project.run("up", "--yes").output
+    assert PENDING_OPERATIONS in project.run("up", "--yes", "--skip-preview").output
     emulator.clear_log()
     project.run("refresh", "--clear-pending-creates", "--yes")
     assert set(emulator.calls()) <= {GET, "ListTagsForResource"}
@@ -406,7 +406,7 @@ def test_sigkilled_up_converges_after_cancel_refresh_then_up(
     project.run("refresh", "--clear-pending-creates", "--yes")
     assert pending_operations(project) == []
     assert emulator.calls() == []
-    resumed = project.run("up", "--yes")
+    resumed = project.run("up", "--yes", "--skip-preview")
     assert PENDING_OPERATIONS not in resumed.output
     assert_created_again_with_the_same_token(emulator, token)
     assert_converged(project, emulator)
@@ -424,7 +424,7 @@ def test_import_pending_creates_drops_the_pending_create_without_reading_it(
     assert emulator.calls() == []
     assert pending_operations(project) == []
     assert project.resources(PARTNER_ACCOUNT_TYPE) == []
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert_created_again_with_the_same_token(emulator, token)
     assert_converged(project, emulator)
 
@@ -458,7 +458,7 @@ def test_refresh_at_a_terminal_asks_about_the_pending_create_and_up_then_converg
     assert pending_operations(project) == []
     assert project.resources(PARTNER_ACCOUNT_TYPE) == []
     assert emulator.calls() == []
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert_created_again_with_the_same_token(emulator, token)
     assert_converged(project, emulator)
 
@@ -500,7 +500,7 @@ def test_single_ctrl_c_waits_for_the_associate_and_records_it(
     emulator.clear_log()
     # The program never finished, so only the stack outputs are missing: up adds them, calling no API.
     assert "partnerAccountArn" not in stack_outputs(project.export()["deployment"])
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == []
     assert project.outputs()["partnerAccountArn"] == association["Arn"]
     assert_converged(project, emulator)
@@ -528,7 +528,7 @@ def test_second_ctrl_c_terminates_leaving_a_pending_create_that_clear_and_up_res
     assert project.resources(PARTNER_ACCOUNT_TYPE) == []
     token = held_associate_answered(emulator)
     project.run("refresh", "--clear-pending-creates", "--yes")
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert_created_again_with_the_same_token(emulator, token)
     assert_converged(project, emulator)
 
@@ -555,7 +555,7 @@ def test_killed_provider_fails_the_create_and_the_next_up_converges(
     if refresh_first:
         project.run("refresh", "--yes")
         assert emulator.calls() == []
-    resumed = project.run("up", "--yes")
+    resumed = project.run("up", "--yes", "--skip-preview")
     assert PENDING_OPERATIONS not in resumed.output
     assert_created_again_with_the_same_token(emulator, token)
     assert_converged(project, emulator)

@@ -34,7 +34,7 @@ def test_up_against_an_endpoint_that_never_answers_fails_within_30_seconds(
     """Every request is taken and never answered: `pulumi up` fails in time, saying so in one sentence."""
     emulator.faults.set_latency(NEVER_SECONDS)
     started = time.monotonic()
-    failed = project.run("up", "--yes", check=False)
+    failed = project.run("up", "--yes", "--skip-preview", check=False)
     elapsed = time.monotonic() - started
     print(f"seconds to fail: {elapsed:.1f}")  # a figure for the reliability report (-rP)
     assert failed.returncode != 0
@@ -60,7 +60,7 @@ def test_up_against_a_slow_endpoint_succeeds_without_retries(
     """Answers that take a few seconds each are waited for: one attempt per call, the association made."""
     emulator.faults.set_latency(SLOW_SECONDS)
     started = time.monotonic()
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     print(f"seconds to succeed: {time.monotonic() - started:.1f}")
     assert emulator.calls() == CREATE_CALLS
     [association] = emulator.backend.associations()

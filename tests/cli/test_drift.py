@@ -81,7 +81,7 @@ def summary(events: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def deployed(project: PulumiProject, emulator: Emulator) -> dict[str, Any]:
     """Deploy the configured stack; return its association as the emulator holds it, log emptied."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     [association] = emulator.backend.associations()
     emulator.clear_log()
     return association
@@ -198,7 +198,7 @@ def test_up_after_refresh_converges_on_the_config(
     drift(iotwireless, deployed["Arn"])
     refresh(project)
     emulator.clear_log()
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == up_calls
     [association] = emulator.backend.associations()
     assert user_tags(association["Tags"]) == CONFIG_TAGS

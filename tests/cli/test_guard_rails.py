@@ -21,7 +21,7 @@ PROTECTED_DELETE = "because it is protected"
 def protected(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the stack deployed with `sidewalk:protect` on, the request log emptied."""
     project.config_set("sidewalk:protect", True)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     return project
 
@@ -65,7 +65,7 @@ def test_state_unprotect_lifts_protection_for_an_intended_replacement(
     protected.config_set("sidewalk:amazonId", "amzn1.account.OTHER")
     protected.run("state", "unprotect", urn_of_account(protected), "--yes")
     protected.config_set("sidewalk:protect", False)
-    protected.run("up", "--yes")
+    protected.run("up", "--yes", "--skip-preview")
     assert [a["AmazonId"] for a in emulator.backend.associations()] == ["amzn1.account.OTHER"]
 
 
@@ -74,7 +74,7 @@ def test_turning_protect_off_in_config_unprotects_without_aws_calls(
 ) -> None:
     """Setting `sidewalk:protect` false and running `pulumi up` lifts protection, calling nothing."""
     protected.config_set("sidewalk:protect", False)
-    protected.run("up", "--yes")
+    protected.run("up", "--yes", "--skip-preview")
     [resource] = protected.resources(PARTNER_ACCOUNT_TYPE)
     assert not resource.get("protect")
     assert emulator.calls() == []
@@ -139,7 +139,7 @@ def test_stack_aws_profile_signs_every_request(
     """With `aws:profile` in stack config, every AWS call is signed with that profile's key."""
     project = profiled()
     project.config_set("aws:profile", "beta")
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert access_keys(profiled_emulator) == {PROFILES["beta"][0]}
     assert len(profiled_emulator.backend.associations()) == 1
 
@@ -149,7 +149,7 @@ def test_aws_profile_environment_applies_when_config_is_unset(
 ) -> None:
     """Without `aws:profile`, AWS_PROFILE chooses the credentials, as for any AWS tool."""
     project = profiled(AWS_PROFILE="alpha")
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert access_keys(profiled_emulator) == {PROFILES["alpha"][0]}
 
 
@@ -159,7 +159,7 @@ def test_stack_aws_profile_wins_over_the_environment(
     """`aws:profile` in stack config wins over AWS_PROFILE, as pulumi-aws has it."""
     project = profiled(AWS_PROFILE="alpha")
     project.config_set("aws:profile", "beta")
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert access_keys(profiled_emulator) == {PROFILES["beta"][0]}
 
 
@@ -169,12 +169,12 @@ def test_changing_the_profile_never_replaces_the_association(
     """A new `aws:profile` changes the credentials of later calls, never the association."""
     project = profiled()
     project.config_set("aws:profile", "alpha")
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     project.config_set("aws:profile", "beta")
     assert project.run("preview", "--expect-no-changes", check=False).returncode == 0
     # Refresh and destroy configure the provider with the config of the last up: take it now.
     profiled_emulator.clear_log()
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert profiled_emulator.calls() == []
     project.run("refresh", "--yes")
     assert access_keys(profiled_emulator) == {PROFILES["beta"][0]}

@@ -29,7 +29,7 @@ def only_association(emulator: Emulator) -> dict[str, Any]:
 @pytest.fixture
 def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the configured stack after its first `pulumi up`, with the emulator's log emptied."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     return project
 
@@ -38,7 +38,7 @@ def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
 def two_tags(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the stack deployed with the tags team=iot and owner=ops, the emulator's log emptied."""
     project.config_set("sidewalk:tags", {"team": "iot", "owner": "ops"})
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     return project
 
@@ -48,7 +48,7 @@ def two_tags(project: PulumiProject, emulator: Emulator) -> PulumiProject:
 
 def test_second_up_changes_nothing_and_makes_no_aws_call(deployed: PulumiProject, emulator: Emulator) -> None:
     """A second `pulumi up` with unchanged config leaves both resources unchanged without calling AWS."""
-    run = deployed.run("up", "--yes")
+    run = deployed.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == []
     assert "Resources:\n    2 unchanged" in run.stdout
     assert "updated" not in run.stdout
@@ -88,7 +88,7 @@ def test_key_rotation_up_updates_the_key_then_reads_it_back(
 ) -> None:
     """`pulumi up` after a key rotation calls only UpdatePartnerAccount then GetPartnerAccount."""
     deployed.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == [UPDATE, GET]
     # The key is sent, and the emulator's log redacts it.
     assert emulator.log[0]["body"] == {"Sidewalk": {"AppServerPrivateKey": "***"}}
@@ -98,7 +98,7 @@ def test_key_rotation_changes_the_fingerprint_output(deployed: PulumiProject, em
     """After a key rotation the `fingerprint` stack output changes to the association's new one."""
     before = deployed.outputs()["fingerprint"]
     deployed.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     after = deployed.outputs()["fingerprint"]
     assert after != before
     assert after == only_association(emulator)["Fingerprint"]
@@ -143,7 +143,7 @@ def test_tag_change_and_addition_send_only_those_tags(
 ) -> None:
     """Changing one tag and adding another makes one TagResource carrying just those two."""
     two_tags.config_set("sidewalk:tags", {"team": "radio", "owner": "ops", "env": "prod"})
-    two_tags.run("up", "--yes")
+    two_tags.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == [TAG]
     assert emulator.log[0]["body"] == {
         "Tags": [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "radio"}]
@@ -157,7 +157,7 @@ def test_tag_removal_untags_only_that_key(
 ) -> None:
     """Removing one tag from the config makes one UntagResource naming only that key."""
     two_tags.config_set("sidewalk:tags", {"team": "iot"})
-    two_tags.run("up", "--yes")
+    two_tags.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == [UNTAG]
     assert emulator.log[0]["query"]["tagKeys"] == ["owner"]
     assert live_tags(iotwireless, only_association(emulator)["Arn"]) == {"team": "iot"}
@@ -168,7 +168,7 @@ def test_removing_the_tags_config_removes_every_tag(
 ) -> None:
     """`pulumi config rm sidewalk:tags` then `pulumi up` leaves the association with no tags."""
     two_tags.config_rm("sidewalk:tags")
-    two_tags.run("up", "--yes")
+    two_tags.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == [UNTAG]
     assert sorted(emulator.log[0]["query"]["tagKeys"]) == ["owner", "team"]
     assert live_tags(iotwireless, only_association(emulator)["Arn"]) == {}

@@ -77,13 +77,13 @@ def associate_outside(iotwireless: IoTWirelessClient) -> None:
 def rotate_key(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
     """Rotate the key with an up."""
     project.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
 
 
 def change_tags(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
     """Change the tags with an up."""
     project.config_set("sidewalk:tags", {"team": "radio"})
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
 
 
 def adopt(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
@@ -91,7 +91,7 @@ def adopt(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
     project.run("destroy", "--yes")
     associate_outside(iotwireless)
     project.config_set("sidewalk:adoptExisting", True)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
 
 
 def nothing(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
@@ -101,7 +101,7 @@ def nothing(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
 @pytest.fixture
 def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the configured stack after its first `pulumi up`, with the request log emptied."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     return project
 
@@ -124,7 +124,7 @@ def test_targeted_replace_keeps_the_one_association(
     """`up --replace` takes the association over by its owner tag; the old delete leaves it in place."""
     before(deployed, iotwireless)
     emulator.clear_log()
-    replaced = deployed.run("up", "--yes", "--replace", URN)
+    replaced = deployed.run("up", "--yes", "--skip-preview", "--replace", URN)
     assert emulator.calls() == [*TAKE_OVER_CALLS, LIST_TAGS]
     assert LEFT_ALONE in replaced.output
     assert_owned(deployed, emulator, iotwireless)
@@ -147,16 +147,16 @@ def test_replace_stopped_by_a_later_failure_then_up_refresh_destroy(
     probe: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """A replace whose update fails later leaves the old one pending delete; the next up leaves it alone."""
-    probe.run("up", "--yes")
+    probe.run("up", "--yes", "--skip-preview")
     probe.config_set("probe:failLater", True)
-    failed = probe.run("up", "--yes", "--replace", URN, check=False)
+    failed = probe.run("up", "--yes", "--skip-preview", "--replace", URN, check=False)
     assert failed.returncode != 0
     assert "AccessDeniedException" in failed.output
     assert [bool(r.get("delete")) for r in probe.resources(PARTNER_ACCOUNT_TYPE)] == [False, True]
     # The later resource now succeeds; the pending delete runs in this new provider process.
     emulator.backend.update_settings(sidewalk_regions={"us-east-1", "us-west-2"})
     emulator.clear_log()
-    up = probe.run("up", "--yes")
+    up = probe.run("up", "--yes", "--skip-preview")
     assert DISASSOCIATE not in emulator.calls()
     assert LEFT_ALONE in up.output
     assert_owned(probe, emulator, iotwireless)
@@ -170,9 +170,9 @@ def test_refresh_after_a_stopped_replace_drops_the_pending_delete(
     probe: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """Run first, `refresh` finds the old resource no longer holds the association and drops it."""
-    probe.run("up", "--yes")
+    probe.run("up", "--yes", "--skip-preview")
     probe.config_set("probe:failLater", True)
-    probe.run("up", "--yes", "--replace", URN, check=False)
+    probe.run("up", "--yes", "--skip-preview", "--replace", URN, check=False)
     probe.config_set("probe:failLater", False)
     probe.run("refresh", "--yes")
     assert [bool(r.get("delete")) for r in probe.resources(PARTNER_ACCOUNT_TYPE)] == [False]
@@ -193,7 +193,7 @@ def test_ctrl_c_after_the_new_create_then_up_keeps_the_association(
         terminal.process.wait(timeout=HANG_LIMIT_SECONDS)
     assert the_association(emulator)
     emulator.clear_log()
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     assert DISASSOCIATE not in emulator.calls()
     assert_owned(deployed, emulator, iotwireless)
 
@@ -217,7 +217,7 @@ def test_kill_between_the_create_and_the_old_delete_then_the_readme_recovery(
     emulator.faults.hang_after_commit(LIST_TAGS, 0)
     emulator.faults.hang_after_commit(LIST_TAGS, HANG_LIMIT_SECONDS)
     log = deployed.directory / "replace.log"
-    up = deployed.start(log, "up", "--yes", "--replace", URN)
+    up = deployed.start(log, "up", "--yes", "--skip-preview", "--replace", URN)
     try:
         wait_until(lambda: emulator.calls().count(LIST_TAGS) == 2 or up.poll() is not None, "the old delete")
         assert up.poll() is None, log.read_text()
@@ -253,16 +253,16 @@ def test_rename_without_alias_is_refused_then_adopted(
     probe: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """A renamed resource is another resource: refused naming the holder, moved over with adoptExisting."""
-    probe.run("up", "--yes")
+    probe.run("up", "--yes", "--skip-preview")
     probe.config_set("probe:name", "renamed")
     emulator.clear_log()
-    refused = probe.run("up", "--yes", check=False)
+    refused = probe.run("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert HELD in refused.output and TAKE_OVER_ADVICE in refused.output
     # The Associate conflicts; the association and its owner tag are read; nothing changes.
     assert emulator.calls() == CREATE_CALLS
     probe.config_set("sidewalk:adoptExisting", True)
-    probe.run("up", "--yes")
+    probe.run("up", "--yes", "--skip-preview")
     [resource] = probe.resources(PARTNER_ACCOUNT_TYPE)
     assert resource["urn"].endswith("::renamed")
     assert_owned(probe, emulator, iotwireless)
@@ -287,7 +287,7 @@ def test_second_stack_is_refused_and_changes_nothing(
 ) -> None:
     """A second stack with the same AmazonId and key fails naming the holder; destroy and rm leave it."""
     before = the_association(emulator)
-    refused = second_stack.run("up", "--yes", check=False)
+    refused = second_stack.run("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert HELD in refused.output and TAKE_OVER_ADVICE in refused.output
     assert the_association(emulator) == before
@@ -302,7 +302,7 @@ def test_second_stack_takes_over_with_adopt_existing_and_the_first_cannot_remove
 ) -> None:
     """With adoptExisting the second stack holds it; the first stack's destroy leaves it in place."""
     second_stack.config_set("sidewalk:adoptExisting", True)
-    second_stack.run("up", "--yes")
+    second_stack.run("up", "--yes", "--skip-preview")
     assert_owned(second_stack, emulator, iotwireless)
     destroyed = deployed.run("destroy", "--yes")
     assert LEFT_ALONE in destroyed.output
@@ -317,7 +317,7 @@ def test_up_after_destroy_meets_another_association_and_leaves_it(
     deployed.run("destroy", "--yes")
     associate_outside(iotwireless)
     before = the_association(emulator)
-    refused = deployed.run("up", "--yes", check=False)
+    refused = deployed.run("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert "it is held by no Pulumi stack" in refused.output and TAKE_OVER_ADVICE in refused.output
     assert the_association(emulator) == before
@@ -359,7 +359,7 @@ def link_code(project: PulumiProject, folder: Path) -> None:
 def upgraded(project: PulumiProject, previous_release: Path, emulator: Emulator) -> PulumiProject:
     """Return a stack deployed by the previous release, its project now running this code."""
     link_code(project, previous_release)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     [resource] = project.resources(PARTNER_ACCOUNT_TYPE)
     assert "ownerMarker" not in resource["outputs"]
     link_code(project, PROJECT_ROOT)
@@ -371,7 +371,7 @@ def test_upgraded_stack_replaced_first_thing_keeps_the_association(
     upgraded: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """`up --replace` right after the upgrade takes over the unmarked association by the old token."""
-    upgraded.run("up", "--yes", "--replace", URN)
+    upgraded.run("up", "--yes", "--skip-preview", "--replace", URN)
     assert DISASSOCIATE not in emulator.calls()
     assert_owned(upgraded, emulator, iotwireless)
 
@@ -385,11 +385,11 @@ def test_upgraded_stack_marks_its_association_in_place_then_replaces(
     assert '+ owner                    : "sidewalk-partner-account/dev/sidewalk"' in (
         upgraded.run("preview", "--diff").stdout
     )
-    upgraded.run("up", "--yes")
+    upgraded.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == [TAG]
     rotate_key(upgraded, iotwireless)
     emulator.clear_log()
-    upgraded.run("up", "--yes", "--replace", URN)
+    upgraded.run("up", "--yes", "--skip-preview", "--replace", URN)
     assert emulator.calls() == [*TAKE_OVER_CALLS, LIST_TAGS]
     assert_owned(upgraded, emulator, iotwireless)
 
@@ -404,12 +404,12 @@ def test_upgraded_stack_replace_stopped_by_a_later_failure_then_up(
         program.unlink()
         program.symlink_to(PROGRAM)
         if folder == previous_release:
-            project.run("up", "--yes")
+            project.run("up", "--yes", "--skip-preview")
     project.config_set("probe:failLater", True)
-    assert project.run("up", "--yes", "--replace", URN, check=False).returncode != 0
+    assert project.run("up", "--yes", "--skip-preview", "--replace", URN, check=False).returncode != 0
     emulator.backend.update_settings(sidewalk_regions={"us-east-1", "us-west-2"})
     emulator.clear_log()
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     assert DISASSOCIATE not in emulator.calls()
     assert_owned(project, emulator, iotwireless)
 
@@ -420,10 +420,10 @@ def test_targeted_replace_of_a_destination_keeps_it(
     """`up --replace` of a Destination takes it over by its owner tag; the old delete leaves it."""
     emulator.backend.update_settings(sidewalk_regions={"us-east-1", "us-west-2"})
     probe.config_set("probe:failLater", True)
-    probe.run("up", "--yes")
+    probe.run("up", "--yes", "--skip-preview")
     urn = f"urn:pulumi:dev::sidewalk-partner-account::{DESTINATION_TYPE}::later"
     emulator.clear_log()
-    replaced = probe.run("up", "--yes", "--replace", urn)
+    replaced = probe.run("up", "--yes", "--skip-preview", "--replace", urn)
     assert emulator.calls() == [
         "CreateDestination",
         "GetDestination",

@@ -178,7 +178,7 @@ def adopted(stack: PulumiProject, iotwireless: IoTWirelessClient) -> PulumiProje
     # Before the update there is nothing to warn about: the association is not the stack's yet.
     assert (before.returncode, before.violations) == (0, [])
     assert ADOPT_RULE in before.passed
-    up = stack.run("up", "--yes", "--policy-pack", PACK)
+    up = stack.run("up", "--yes", "--skip-preview", "--policy-pack", PACK)
     assert f"[advisory]  {ADOPT_RULE}" in up.stdout
     return stack
 

@@ -35,7 +35,7 @@ def assert_state_matches_aws(project: PulumiProject, emulator: Emulator) -> None
 @pytest.fixture
 def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the configured stack after its first `pulumi up`, with the request log emptied."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     return project
 
@@ -49,7 +49,7 @@ def test_new_amazon_id_associates_the_new_one_before_disassociating_the_old(
     assert step["op"] == "replace"
     assert step["replaceReasons"] == ["amazonId"]
     assert emulator.calls() == []
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     assert calls_with_targets(emulator) == [
         (ASSOCIATE, "us-east-1", "/partner-accounts"),
         (GET, "us-east-1", f"/partner-accounts/{NEW_AMAZON_ID}"),
@@ -69,7 +69,7 @@ def test_new_region_associates_there_before_disassociating_the_old_region(
     deployed.config_set("aws:region", "us-west-2")
     step = account_step(deployed.run("preview", "--json").json())
     assert (step["op"], step["replaceReasons"]) == ("replace", ["region"])
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     assert [(op, region) for op, region, _ in calls_with_targets(emulator)] == [
         (ASSOCIATE, "us-west-2"),
         (GET, "us-west-2"),
@@ -86,7 +86,7 @@ def test_targeted_replace_of_the_same_identity_keeps_one_association_that_state_
 ) -> None:
     """`pulumi up --replace URN` ends with the association live and recorded, never removed under it."""
     [resource] = deployed.resources(PARTNER_ACCOUNT_TYPE)
-    deployed.run("up", "--yes", "--replace", resource["urn"])
+    deployed.run("up", "--yes", "--skip-preview", "--replace", resource["urn"])
     # The new resource takes the association over; the old one's delete leaves it to its new owner.
     assert emulator.calls() == [*TAKE_OVER_CALLS, LIST_TAGS]
     assert live_identities(emulator) == [("us-east-1", STACK_AMAZON_ID)]
@@ -98,13 +98,13 @@ def test_failed_replacement_then_reverted_config_leaves_the_old_association(
 ) -> None:
     """A region that refuses fails the replacement; reverting the config converges with nothing lost."""
     deployed.config_set("aws:region", "eu-west-1")
-    failed = deployed.run("up", "--yes", check=False)
+    failed = deployed.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
     assert "AccessDeniedException" in failed.output and "eu-west-1" in failed.output
     assert live_identities(emulator) == [("us-east-1", STACK_AMAZON_ID)]
     deployed.config_set("aws:region", "us-east-1")
     emulator.clear_log()
-    deployed.run("up", "--yes")
+    deployed.run("up", "--yes", "--skip-preview")
     assert DISASSOCIATE not in emulator.calls()
     assert live_identities(emulator) == [("us-east-1", STACK_AMAZON_ID)]
     assert_state_matches_aws(deployed, emulator)

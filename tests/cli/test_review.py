@@ -162,6 +162,6 @@ def test_up_with_nothing_changed_makes_no_aws_call(
     render.deploy(project)
     emulator.clear_log()
     # --expect-no-changes makes the CLI fail if the update would change anything.
-    up = project.run("up", "--yes", "--expect-no-changes")
+    up = project.run("up", "--yes", "--skip-preview", "--expect-no-changes")
     assert "2 unchanged" in up.stdout
     assert emulator.calls() == []

@@ -169,7 +169,7 @@ def test_lifecycle_leaves_the_key_in_no_file_output_or_log(
 
 def test_export_holds_the_key_as_a_secret_ciphertext_envelope(project: PulumiProject) -> None:
     """`pulumi stack export` keeps appServerPrivateKey, input and output, only as Pulumi ciphertext."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     exported = project.run("stack", "export")
     resource = account(exported.json())
     for properties in (resource["inputs"], resource["outputs"]):
@@ -183,7 +183,7 @@ def test_export_holds_the_key_as_a_secret_ciphertext_envelope(project: PulumiPro
 
 def test_export_with_show_secrets_reveals_the_key(project: PulumiProject) -> None:
     """`pulumi stack export --show-secrets` holds the key in plaintext, so the sweep can find it."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     revealed = project.run("stack", "export", "--show-secrets")
     outputs = account(revealed.json())["outputs"]
     assert outputs[KEY_PROPERTY] == {SIGNATURE: SECRET_SIGNATURE, "plaintext": json.dumps(KEY)}
@@ -192,7 +192,7 @@ def test_export_with_show_secrets_reveals_the_key(project: PulumiProject) -> Non
 
 def test_decrypted_automatic_logs_show_the_key_only_inside_secret_envelopes(project: PulumiProject) -> None:
     """`pulumi logs decrypt` reveals the key too, always inside a value marked secret."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     logs = sorted((project.home / "logs").iterdir())
     encrypted = [path for path in logs if path.read_bytes().startswith(PLOG_MAGIC)]
     decrypted = [project.run("logs", "decrypt", str(path)).stdout for path in encrypted]

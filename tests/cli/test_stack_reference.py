@@ -39,10 +39,10 @@ def test_consumer_reads_the_producer_outputs_through_a_stack_reference(
     project: PulumiProject, make_project: Callable[..., PulumiProject]
 ) -> None:
     """A consumer stack's StackReference outputs equal the deployed producer's stack outputs."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     produced = project.outputs()
     consumer = consumer_of(make_project, project)
-    consumer.run("up", "--yes")
+    consumer.run("up", "--yes", "--skip-preview")
     assert consumer.outputs() == {name: produced[name] for name in READ_OUTPUTS}
 
 
@@ -50,14 +50,14 @@ def test_consumer_sees_the_new_fingerprint_after_a_key_rotation(
     project: PulumiProject, make_project: Callable[..., PulumiProject]
 ) -> None:
     """After the producer rotates its key, the consumer's next `pulumi up` reads the new fingerprint."""
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     consumer = consumer_of(make_project, project)
-    consumer.run("up", "--yes")
+    consumer.run("up", "--yes", "--skip-preview")
     old_fingerprint = consumer.outputs()["fingerprint"]
     project.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     new_fingerprint = project.outputs()["fingerprint"]
-    consumer.run("up", "--yes")
+    consumer.run("up", "--yes", "--skip-preview")
     assert new_fingerprint != old_fingerprint
     assert consumer.outputs()["fingerprint"] == new_fingerprint
 
@@ -92,7 +92,7 @@ def test_example_consumer_runs_through_the_cli_as_the_readme_documents(
     producer.config_set("aws:region", REGION)
     producer.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
     producer.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
-    producer.run("up", "--yes")
+    producer.run("up", "--yes", "--skip-preview")
     consumer = make_project(PULUMI_BACKEND_URL=f"file://{producer.backend}", PULUMI_HOME=str(producer.home))
     # A copy of the example alone, as in a fresh clone: none of this project's links, no venv.
     for name in PROGRAM_FILES:

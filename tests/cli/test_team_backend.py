@@ -262,7 +262,7 @@ def test_second_working_copy_shares_the_stack_secrets_salt(
 ) -> None:
     """A copied Pulumi.dev.yaml carries the passphrase salt the backend's state records, so both decrypt."""
     first = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
-    first.run("up", "--yes")
+    first.run("up", "--yes", "--skip-preview")
     second = working_copy_of(make_project, first)
     salt = stack_file(second)["encryptionsalt"]
     providers = second.export()["deployment"]["secrets_providers"]
@@ -285,7 +285,7 @@ def test_concurrent_up_from_two_working_copies_is_refused_by_the_stack_lock(
             wait_until(emulator.backend.associations, "the first up to be inside the Associate")
             [lock] = team_backend.locks()
             holder = json.loads(team_backend.text(lock))
-            refused = second.run("up", "--yes", check=False)
+            refused = second.run("up", "--yes", "--skip-preview", check=False)
         finally:
             emulator.faults.wake()
         proceeded: CliRun = first_up.result(timeout=HANG_LIMIT_SECONDS)
@@ -312,7 +312,7 @@ def test_lock_of_a_killed_up_refuses_the_next_until_pulumi_cancel(
     project = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
     emulator.faults.hang_after_commit(ASSOCIATE, HANG_LIMIT_SECONDS)
     log = project.directory / "killed-up.log"
-    killed = project.start(log, "up", "--yes")
+    killed = project.start(log, "up", "--yes", "--skip-preview")
     try:
         wait_until(
             lambda: emulator.backend.associations() or killed.poll() is not None,
@@ -325,7 +325,7 @@ def test_lock_of_a_killed_up_refuses_the_next_until_pulumi_cancel(
         emulator.faults.wake()
     wait_until(lambda: not session_processes(killed.pid), "the killed up's processes to end")
     [lock] = team_backend.locks()
-    refused = project.run("up", "--yes", check=False)
+    refused = project.run("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert LOCK_REFUSED in refused.output
     assert f"{lock}?" in refused.output and f"(pid {killed.pid})" in refused.output
@@ -333,7 +333,7 @@ def test_lock_of_a_killed_up_refuses_the_next_until_pulumi_cancel(
     assert f"The currently running update for '{STACK}' has been canceled!" in cancelled.output
     assert team_backend.locks() == []
     emulator.clear_log()
-    resumed = project.run("up", "--yes")
+    resumed = project.run("up", "--yes", "--skip-preview")
     assert "interrupted while creating" in resumed.output
     # The create runs again: refused, it finds the owner tag of this resource and takes the association over.
     assert emulator.calls() == TAKE_OVER_CALLS
@@ -348,9 +348,9 @@ def test_consumer_reads_the_outputs_from_the_s3_backend(
 ) -> None:
     """A consumer stack on another machine reads the producer's outputs through StackReference from S3."""
     producer = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
-    producer.run("up", "--yes")
+    producer.run("up", "--yes", "--skip-preview")
     consumer = consumer_on(make_project, team_backend.url())
-    consumer.run("up", "--yes")
+    consumer.run("up", "--yes", "--skip-preview")
     produced = producer.outputs()
     assert consumer.outputs() == {name: produced[name] for name in READ_OUTPUTS}
 
@@ -360,7 +360,7 @@ def test_state_objects_hold_the_key_only_as_ciphertext(
 ) -> None:
     """Every object the CLI wrote to the bucket lacks the key; the stack object holds its ciphertext."""
     project = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     project.run("refresh", "--yes")
     keys = assert_bucket_holds_no_key(team_backend)
     assert any(key.startswith(".pulumi/history/") for key in keys)
@@ -373,7 +373,7 @@ def test_awskms_secrets_provider_encrypts_state_under_the_kms_key(
 ) -> None:
     """With `--secrets-provider awskms://alias/...` and no passphrase, state keeps only ciphertext."""
     project = kms_project(team_backend, make_project)
-    project.run("up", "--yes")
+    project.run("up", "--yes", "--skip-preview")
     settings = stack_file(project)
     assert settings["secretsprovider"] == KMS_URL and "encryptionsalt" not in settings
     # The stack's data key is wrapped by the KMS key: moto's KMS unwraps it.
@@ -396,7 +396,7 @@ def test_deployed_passphrase_stack_moves_to_kms_with_change_secrets_provider(
     """`pulumi stack change-secrets-provider awskms://...` re-keys a deployed stack; no passphrase after."""
     create_kms_alias(team_backend)
     project = make_project(PULUMI_BACKEND_URL=team_backend.url(), AWS_ENDPOINT_URL_KMS=team_backend.endpoint)
-    configure(project.init()).run("up", "--yes")
+    configure(project.init()).run("up", "--yes", "--skip-preview")
     project.run("stack", "change-secrets-provider", KMS_URL)
     settings = stack_file(project)
     assert settings["secretsprovider"] == KMS_URL and "encryptionsalt" not in settings
@@ -434,14 +434,14 @@ def test_working_copy_with_another_passphrase_is_refused(
 ) -> None:
     """A teammate with the stack file but another passphrase is refused before any AWS call."""
     first = configure(make_project(PULUMI_BACKEND_URL=team_backend.url()).init())
-    first.run("up", "--yes")
+    first.run("up", "--yes", "--skip-preview")
     emulator.clear_log()
     stranger = make_project(
         PULUMI_BACKEND_URL=team_backend.url(), PULUMI_CONFIG_PASSPHRASE="not-the-team-one"
     )
     shutil.copy(first.directory / f"Pulumi.{STACK}.yaml", stranger.directory / f"Pulumi.{STACK}.yaml")
     stranger.run("stack", "select", STACK)
-    refused = stranger.run("up", "--yes", check=False)
+    refused = stranger.run("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert "getting stack configuration: get stack secrets manager: incorrect passphrase" in refused.output
     assert emulator.calls() == []
