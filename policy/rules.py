@@ -208,12 +208,9 @@ def _adopt_existing_off(args: StackValidationArgs, report_violation: ReportViola
     for resource in args.resources:
         if resource.resource_type != PARTNER_ACCOUNT:
             continue
-        try:
-            # Only an association the stack holds has an ARN; a create's is unknown until applied.
-            arn = resource.props.get("arn")
-        except UnknownValueError:
-            continue
-        if arn:
+        # Only an association the stack holds has an ARN; a create's is unknown until applied.
+        known, arn = _known(resource, "arn")
+        if known and arn:
             report_violation(
                 f"PartnerAccount {resource.name} ({arn}) is managed by this stack and sidewalk:adoptExisting "
                 f"is still true: run `pulumi config set sidewalk:adoptExisting false`, so that a later "

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
 import runpy
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
+import pytest
+from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import settings
 
@@ -22,7 +25,7 @@ from providers._tags import OWNER_KEY
 from providers.destination import DestinationProvider
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
-from tests.engine.engine import STACK, Registration
+from tests.engine.engine import STACK, Engine, EngineError, Registration
 from tests.engine.provider import PROJECT_NAME, PROJECT_ROOT, merged_env
 
 if TYPE_CHECKING:
@@ -101,19 +104,27 @@ def emulator_env(url: str) -> dict[str, str | None]:
     }
 
 
+def run_in_project(
+    command: Sequence[str], env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in the project directory as a person would, in env, its output captured as text."""
+    return subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def run_module(
+    module: str, *args: str, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m MODULE ARGS` in the project directory, with this interpreter, in env."""
+    return run_in_project([sys.executable, "-m", module, *args], env, timeout)
+
+
 def run_with_emulator(
     emulator: Emulator, command: Sequence[str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run a command in the project directory as a person would, boto3 on the emulator."""
-    return subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        env=merged_env(emulator_env(emulator.url)),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_in_project(command, merged_env(emulator_env(emulator.url)), timeout)
 
 
 def discover(emulator: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
@@ -151,6 +162,34 @@ def partner_account(name: str = "sidewalk", provider_blob: str | None = None, **
         {k: v for k, v in props.items() if v is not None},
         additional_secret_outputs=["appServerPrivateKey"],
     )
+
+
+def refused_at_check(engine: Engine, emulator: Emulator, reg: Registration) -> EngineError:
+    """Preview a registration that check must refuse, and return the error; nothing reaches AWS."""
+    emulator.clear_log()
+    with pytest.raises(EngineError) as exc:
+        engine.preview([reg])
+    assert exc.value.op == "check"
+    assert emulator.calls() == []
+    return exc.value
+
+
+def assert_failures_name(
+    failures: Sequence[tuple[str, str]], failing: Collection[str], one_sentence: bool = False
+) -> None:
+    """Fail unless the check failures are of exactly the inputs failing, each reason naming its input."""
+    assert {prop for prop, _ in failures} == set(failing)
+    for prop, reason in failures:
+        assert prop in reason
+        assert not one_sentence or reason.count(". ") == 0
+
+
+def assert_pickled_by_reference(provider: ResourceProvider, module: str) -> None:
+    """Fail unless the pickled provider names its module and class instead of carrying bytecode."""
+    blob = base64.b64decode(serialize_provider(provider))
+    assert module.encode() in blob
+    assert type(provider).__name__.encode() in blob
+    assert len(blob) < 1024
 
 
 def assert_no_key(text: str, *keys: str) -> None:
@@ -197,24 +236,8 @@ class Stack:
     def run(self, command: str, *flags: str) -> StackRun:
         """Execute one CLI command (preview, up, refresh or destroy) with flags such as --replace."""
         program = ["--program", str(self.program)] if self.program is not None else []
-        process = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tests.engine",
-                command,
-                "--stack-dir",
-                str(self.directory),
-                *program,
-                *flags,
-            ],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        args = ["--stack-dir", str(self.directory), *program, *flags]
+        process = run_module("tests.engine", command, *args, env=self.env, timeout=600)
         result = json.loads((self.directory / "result.json").read_text())
         return StackRun(
             process.returncode,

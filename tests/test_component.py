@@ -11,7 +11,7 @@ from pulumi.runtime import settings
 from providers.partner_account import PartnerAccountProvider
 from tests.engine import wire
 from tests.engine.provider import PROJECT_ROOT
-from tests.support import KEY, program_outputs
+from tests.support import KEY, assert_pickled_by_reference, program_outputs
 
 registered: list[pulumi.runtime.MockResourceArgs] = []
 
@@ -99,11 +99,4 @@ def test_component_marks_the_key_secret() -> pulumi.Output[None]:
 
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
-    import base64
-
-    from pulumi.dynamic.dynamic import serialize_provider
-
-    blob = base64.b64decode(serialize_provider(PartnerAccountProvider()))
-    assert b"providers.partner_account" in blob
-    assert b"PartnerAccountProvider" in blob
-    assert len(blob) < 1024
+    assert_pickled_by_reference(PartnerAccountProvider(), "providers.partner_account")

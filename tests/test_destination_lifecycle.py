@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.destination import DestinationProvider
 from tests.engine import wire
 from tests.engine.engine import Engine, EngineError, Registration
 from tests.operations import LIST_TAGS, UNTAG
-from tests.support import ROLE_ARN, destination, live_owner, live_tags
+from tests.support import (
+    ROLE_ARN,
+    assert_failures_name,
+    assert_pickled_by_reference,
+    destination,
+    live_owner,
+    live_tags,
+    refused_at_check,
+)
 
 CREATE = "CreateDestination"
 GET = "GetDestination"
@@ -287,14 +293,7 @@ def test_check_refuses_bad_input_before_any_call(
     """Check refuses each broken rule with a failure naming the input, and nothing reaches AWS."""
     reg = destination()
     reg.inputs = {k: v for k, v in {**reg.inputs, **inputs}.items() if v is not None}
-    emulator.clear_log()
-    with pytest.raises(EngineError) as exc:
-        engine.preview([reg])
-    assert exc.value.op == "check"
-    assert {prop for prop, _ in exc.value.failures} == set(failing)
-    for prop, reason in exc.value.failures:
-        assert prop in reason
-    assert emulator.calls() == []
+    assert_failures_name(refused_at_check(engine, emulator, reg).failures, failing)
 
 
 def test_preview_with_unknown_values_plans_a_create(engine: Engine, emulator: Any) -> None:
@@ -336,7 +335,4 @@ def test_get_reads_an_existing_destination(engine: Engine, emulator: Any, iotwir
 
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
-    blob = base64.b64decode(serialize_provider(DestinationProvider()))
-    assert b"providers.destination" in blob
-    assert b"DestinationProvider" in blob
-    assert len(blob) < 1024
+    assert_pickled_by_reference(DestinationProvider(), "providers.destination")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.device_profile import DeviceProfileProvider
 from tests.cli.project import wait_until
@@ -22,7 +20,14 @@ from tests.operations import (
     TAG,
     UNTAG,
 )
-from tests.support import device_profile, live_owner, live_tags
+from tests.support import (
+    assert_failures_name,
+    assert_pickled_by_reference,
+    device_profile,
+    live_owner,
+    live_tags,
+    refused_at_check,
+)
 
 CREATE = "CreateDeviceProfile"
 GET = "GetDeviceProfile"
@@ -338,15 +343,7 @@ def test_check_refuses_bad_input_before_any_call(
     """Check refuses each broken rule with one sentence naming the input, and nothing reaches AWS."""
     reg = device_profile()
     reg.inputs = {**reg.inputs, **inputs}
-    emulator.clear_log()
-    with pytest.raises(EngineError) as exc:
-        engine.preview([reg])
-    assert exc.value.op == "check"
-    assert {prop for prop, _ in exc.value.failures} == set(failing)
-    for prop, reason in exc.value.failures:
-        assert prop in reason
-        assert reason.count(". ") == 0
-    assert emulator.calls() == []
+    assert_failures_name(refused_at_check(engine, emulator, reg).failures, failing, one_sentence=True)
 
 
 def test_name_rule_comes_from_the_model(engine: Engine) -> None:
@@ -367,10 +364,7 @@ def test_preview_with_unknown_values_plans_a_create(engine: Engine, emulator: An
 
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
-    blob = base64.b64decode(serialize_provider(DeviceProfileProvider()))
-    assert b"providers.device_profile" in blob
-    assert b"DeviceProfileProvider" in blob
-    assert len(blob) < 1024
+    assert_pickled_by_reference(DeviceProfileProvider(), "providers.device_profile")
 
 
 def made_outside(iotwireless: Any, name: str = "factory", **tags: str) -> dict[str, Any]:
@@ -575,9 +569,4 @@ def test_check_refuses_bad_adopt_inputs_before_any_call(
     """The adopt inputs follow the model's DeviceProfileId, or are a bool, before anything reaches AWS."""
     reg = device_profile()
     reg.inputs = {**reg.inputs, **inputs}
-    emulator.clear_log()
-    with pytest.raises(EngineError) as exc:
-        engine.preview([reg])
-    assert exc.value.op == "check"
-    assert exc.value.failures == [(next(iter(inputs)), reason)]
-    assert emulator.calls() == []
+    assert refused_at_check(engine, emulator, reg).failures == [(next(iter(inputs)), reason)]

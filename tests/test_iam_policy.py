@@ -283,15 +283,22 @@ def resources_of(statement: dict[str, Any]) -> list[str]:
     return list(resource) if isinstance(resource, list) else [resource]
 
 
-@pytest.mark.usefixtures("imports")
-def test_devices_policy_allows_exactly_the_calls_of_the_device_lifecycles(
+@pytest.fixture
+def import_task_lifecycle(
+    imports: None,
     engine: Engine,
-    emulator: Any,
     make_iotwireless: Any,
     upload: Callable[[str], str],  # noqa: F811 (fixture)
+) -> Callable[[], None]:
+    """Run the device lifecycle, its setup by the setup identity; return the import task lifecycle."""
+    run_device_lifecycle(engine, make_iotwireless(access_key=SETUP_ACCESS_KEY))
+    return lambda: run_import_task_lifecycle(engine, upload)
+
+
+def test_devices_policy_allows_exactly_the_calls_of_the_device_lifecycles(
+    import_task_lifecycle: Callable[[], None], emulator: Any
 ) -> None:
     """The devices policy allows each action the profile, device and import-task lifecycles call, no other."""
-    run_device_lifecycle(engine, make_iotwireless(access_key=SETUP_ACCESS_KEY))
     provider_calls = {e["operation"] for e in provider_log(emulator)}
     # The device lifecycle alone: profiles and devices, every path of their providers.
     assert provider_calls == {
@@ -306,20 +313,15 @@ def test_devices_policy_allows_exactly_the_calls_of_the_device_lifecycles(
         "TagResource",
         "UntagResource",
     }
-    run_import_task_lifecycle(engine, upload)
+    import_task_lifecycle()
     assert {e["operation"] for e in provider_log(emulator)} == allowed(DEVICES_POLICY)
 
 
-@pytest.mark.usefixtures("imports")
 def test_devices_policy_scopes_each_call_to_its_resource_type(
-    engine: Engine,
-    emulator: Any,
-    make_iotwireless: Any,
-    upload: Callable[[str], str],  # noqa: F811 (fixture)
+    import_task_lifecycle: Callable[[], None], emulator: Any
 ) -> None:
     """Each call is allowed by a statement whose Resource matches its ARN; "*" only for the creates."""
-    run_device_lifecycle(engine, make_iotwireless(access_key=SETUP_ACCESS_KEY))
-    run_import_task_lifecycle(engine, upload)
+    import_task_lifecycle()
     policy = iotwireless_statements(DEVICES_POLICY)
     for statement in policy:
         actions = {a.split(":")[1] for a in statement["Action"]}

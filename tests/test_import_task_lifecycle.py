@@ -6,7 +6,6 @@ The emulator reads CSV files from a moto S3 server, and moves devices on in real
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +32,13 @@ from tests.operations import (
     UNTAG,
     polled_once,
 )
-from tests.support import SMSN, live_tags
+from tests.support import (
+    SMSN,
+    assert_failures_name,
+    assert_pickled_by_reference,
+    live_tags,
+    refused_at_check,
+)
 from tests.test_emulator_import_tasks import s3_url, upload  # noqa: F401 (fixtures)
 
 IMPORT_TASK_TYPE = "pulumi-python:dynamic/iotwireless:SidewalkDeviceImportTask"
@@ -406,16 +411,8 @@ def test_check_refuses_bad_input_before_any_call(
     engine: Engine, emulator: Emulator, inputs: dict[str, Any], failing: list[str]
 ) -> None:
     """Check refuses each broken rule with one sentence naming the input, and nothing reaches AWS."""
-    reg = import_task(**inputs)
-    emulator.clear_log()
-    with pytest.raises(EngineError) as exc:
-        engine.preview([reg])
-    assert exc.value.op == "check"
-    assert {prop for prop, _ in exc.value.failures} == set(failing)
-    for prop, reason in exc.value.failures:
-        assert prop in reason
-        assert reason.count(". ") == 0
-    assert emulator.calls() == []
+    failures = refused_at_check(engine, emulator, import_task(**inputs)).failures
+    assert_failures_name(failures, failing, one_sentence=True)
 
 
 def test_check_failure_sentences(engine: Engine) -> None:
@@ -440,7 +437,4 @@ def test_preview_with_unknown_values_plans_a_create(engine: Engine, emulator: Em
 
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
-    blob = base64.b64decode(serialize_provider(ImportTaskProvider()))
-    assert b"providers.import_task" in blob
-    assert b"ImportTaskProvider" in blob
-    assert len(blob) < 1024
+    assert_pickled_by_reference(ImportTaskProvider(), "providers.import_task")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.wireless_device import WirelessDeviceProvider
 from tests.cli.project import wait_until
@@ -23,7 +21,15 @@ from tests.operations import (
     TAG,
     UNTAG,
 )
-from tests.support import SMSN, live_owner, live_tags, wireless_device
+from tests.support import (
+    SMSN,
+    assert_failures_name,
+    assert_pickled_by_reference,
+    live_owner,
+    live_tags,
+    refused_at_check,
+    wireless_device,
+)
 
 CREATE = "CreateWirelessDevice"
 GET = "GetWirelessDevice"
@@ -461,14 +467,7 @@ def test_check_refuses_bad_input_before_any_call(
     """Check refuses each broken rule with one sentence naming the input, and nothing reaches AWS."""
     reg = wireless_device(deviceProfileId=profile_id)
     reg.inputs = {k: v for k, v in {**reg.inputs, **inputs}.items() if v is not None}
-    emulator.clear_log()
-    with pytest.raises(EngineError) as exc:
-        engine.preview([reg])
-    assert exc.value.op == "check"
-    assert {prop for prop, _ in exc.value.failures} == set(failing)
-    for prop, reason in exc.value.failures:
-        assert prop in reason
-    assert emulator.calls() == []
+    assert_failures_name(refused_at_check(engine, emulator, reg).failures, failing)
 
 
 def test_smsn_rule_comes_from_the_model(engine: Engine, profile_id: str) -> None:
@@ -496,7 +495,4 @@ def test_preview_with_an_unknown_profile_plans_a_replacement_deleting_first(
 
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
-    blob = base64.b64decode(serialize_provider(WirelessDeviceProvider()))
-    assert b"providers.wireless_device" in blob
-    assert b"WirelessDeviceProvider" in blob
-    assert len(blob) < 1024
+    assert_pickled_by_reference(WirelessDeviceProvider(), "providers.wireless_device")

@@ -139,6 +139,14 @@ class PulumiProject:
             link.symlink_to(folder / name)
         return self
 
+    def copy_program(self, folder: Path) -> PulumiProject:
+        """Run a probe program here: copy its Pulumi.yaml and __main__.py over the links to ours."""
+        # Copies, not links: the program imports `components` from the project folder it runs in.
+        for name in ("Pulumi.yaml", "__main__.py"):
+            (self.directory / name).unlink()
+            shutil.copyfile(folder / name, self.directory / name)
+        return self
+
     def init(self, stack: str = STACK) -> PulumiProject:
         """Create the stack and select it: `pulumi stack init`."""
         self.run("stack", "init", stack)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,12 +40,7 @@ def devices(make_project: Callable[..., PulumiProject], iotwireless: IoTWireless
         iotwireless.create_destination(
             Name=name, Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
         )
-    project = make_project()
-    # Copies, not links: the program imports `components` from the project folder it runs in.
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (project.directory / name).unlink()
-        shutil.copyfile(PROGRAM / name, project.directory / name)
-    project.init()
+    project = make_project().copy_program(PROGRAM).init()
     project.config_set("aws:region", "us-east-1")
     return project
 

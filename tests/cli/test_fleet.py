@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +12,8 @@ from provisioning import DEVICE_PROFILE_FILE, WIRELESS_DEVICE_FILE
 from tests.cli.project import PulumiProject
 from tests.cli.test_secrets import files
 from tests.emulator import Emulator
-from tests.engine.provider import PROJECT_ROOT
 from tests.operations import DEVICE_UPDATE_CALLS
-from tests.support import DEVICE_PROFILE_TYPE, SMSN, WIRELESS_DEVICE_TYPE, live_tags
+from tests.support import DEVICE_PROFILE_TYPE, SMSN, WIRELESS_DEVICE_TYPE, live_tags, run_module
 
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
@@ -31,25 +29,8 @@ FLEET = [
 
 def provision(project: PulumiProject, out: Path) -> subprocess.CompletedProcess[str]:
     """Run `python -m provisioning` for the project's stack as its README says, with the project's env."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "provisioning",
-            "--stack",
-            "dev",
-            "--out",
-            str(out),
-            "--cwd",
-            str(project.directory),
-        ],
-        cwd=PROJECT_ROOT,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    args = ["--stack", "dev", "--out", str(out), "--cwd", str(project.directory)]
+    return run_module("provisioning", *args, env=project.env, timeout=300)
 
 
 def answer(response: Any) -> dict[str, Any]:

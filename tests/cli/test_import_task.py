@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,12 +45,7 @@ def imports(
     iotwireless.create_destination(
         Name="uplinks", Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
     )
-    project = make_project()
-    # Copies, not links: the program imports `components` from the project folder it runs in.
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (project.directory / name).unlink()
-        shutil.copyfile(PROGRAM / name, project.directory / name)
-    project.init()
+    project = make_project().copy_program(PROGRAM).init()
     project.config_set("aws:region", "us-east-1")
     project.config_set("imports:destinationName", "uplinks")
     project.config_set("imports:pollIntervalSeconds", "0.2")

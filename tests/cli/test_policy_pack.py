@@ -10,7 +10,6 @@ resources the real SidewalkIntegration registers under Pulumi's mocks.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -81,6 +80,14 @@ def preview(stack: PulumiProject, *flags: str, pack_config: dict[str, Any] | Non
         path.write_text(json.dumps(pack_config))
         flags = (*flags, "--policy-pack-config", path.name)
     return stack.run("preview", "--policy-pack", PACK, *flags, check=False)
+
+
+def advisory_preview(stack: PulumiProject, rule: str, resource: str) -> str:
+    """Run a preview that must pass with rule's advisory warning on resource ("TYPE: name"); return stdout."""
+    run = preview(stack)
+    assert run.returncode == 0, run.output
+    assert f"[advisory]  {rule}  ({resource})" in run.stdout
+    return run.stdout
 
 
 @dataclass
@@ -185,13 +192,11 @@ def adopted(stack: PulumiProject, iotwireless: IoTWirelessClient) -> PulumiProje
 
 def test_adopt_existing_left_on_after_adoption_warns_without_failing(adopted: PulumiProject) -> None:
     """Once the stack holds the association, adoptExisting still on is an advisory warning; exit 0."""
-    run = preview(adopted)
-    assert run.returncode == 0, run.output
-    assert f"[advisory]  {ADOPT_RULE}  ({PARTNER_ACCOUNT_TYPE}: sidewalk)" in run.stdout
+    stdout = advisory_preview(adopted, ADOPT_RULE, f"{PARTNER_ACCOUNT_TYPE}: sidewalk")
     assert (
         "is managed by this stack and sidewalk:adoptExisting is still true: "
         "run `pulumi config set sidewalk:adoptExisting false`"
-    ) in run.stdout
+    ) in stdout
 
 
 def test_adopt_existing_turned_off_after_adoption_passes(adopted: PulumiProject) -> None:
@@ -205,12 +210,7 @@ def test_adopt_existing_turned_off_after_adoption_passes(adopted: PulumiProject)
 @pytest.fixture
 def devices(make_project: Callable[..., PulumiProject]) -> PulumiProject:
     """Return an undeployed stack of the devices probe program (a tagged profile and device), pack beside."""
-    stack = make_project(PULUMI_ENABLE_STREAMING_JSON_PREVIEW="true")
-    # Copies, not links: the program imports `components` from the project folder it runs in.
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (stack.directory / name).unlink()
-        shutil.copyfile(DEVICES_PROGRAM / name, stack.directory / name)
-    stack.init()
+    stack = make_project(PULUMI_ENABLE_STREAMING_JSON_PREVIEW="true").copy_program(DEVICES_PROGRAM).init()
     (stack.directory / PACK).symlink_to(PROJECT_ROOT / PACK)
     stack.config_set("aws:region", "us-east-1")
     stack.config_set("devices:smsn", SMSN)
@@ -227,13 +227,11 @@ def test_a_device_on_a_destination_the_stack_does_not_manage_is_an_advisory_warn
 ) -> None:
     """A device routed to a Destination outside the stack warns, exit 0; routed to the stack's own, passes."""
     devices.config_set("devices:managedDestination", "mine")
-    run = preview(devices)
-    assert run.returncode == 0, run.output
-    assert f"[advisory]  {DESTINATION_RULE}  ({WIRELESS_DEVICE_TYPE}: sensor-1)" in run.stdout
+    stdout = advisory_preview(devices, DESTINATION_RULE, f"{WIRELESS_DEVICE_TYPE}: sensor-1")
     assert (
         "SidewalkDevice sensor-1 sends its uplinks to Destination 'uplinks', which this stack does not "
         "manage (its Destinations: mine)"
-    ) in run.stdout
+    ) in stdout
 
     devices.config_set("devices:managedDestination", "uplinks")
     results = policy_results(devices)
