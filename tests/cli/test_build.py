@@ -65,4 +65,4 @@ def test_make_demo_without_go_builds_the_cli_with_go_from_the_module_proxy(
     monkeypatch.setenv("PATH", os.pathsep.join([str(root / "bin"), path_without_go()]))
     assert job.main(demo_project(tmp_path / "project")) == 0
     out = capfd.readouterr().out
-    assert "+ 2 created" in out and "- 2 deleted" in out
+    assert "+ 4 created" in out and "- 4 deleted" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -89,9 +90,11 @@ class CommandLines:
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            for path in Path("/proc").glob("[0-9]*/cmdline"):
+            # A listing, then a read of each: pathlib's glob would stat each entry, and fail on one
+            # whose process ended meanwhile (ESRCH, which its error handling does not expect).
+            for pid in (name for name in os.listdir("/proc") if name.isdigit()):
                 try:
-                    argv = path.read_bytes().split(b"\0")
+                    argv = Path("/proc", pid, "cmdline").read_bytes().split(b"\0")
                 except OSError:
                     continue  # The process ended between the listing and the read.
                 self.seen.add(tuple(arg.decode(errors="replace") for arg in argv if arg))
