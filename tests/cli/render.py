@@ -52,9 +52,10 @@ SCENARIOS: dict[str, tuple[Setting, ...]] = {
 # The flags of `pulumi preview` per output mode.
 MODES: dict[str, tuple[str, ...]] = {"plain": (), "diff": ("--diff",), "json": ("--json",)}
 
-# The non-interactive display prints a progress line ("@ previewing update....") whenever a tick
-# passes before the preview is done: how many there are depends on the machine's speed.
-_PROGRESS = re.compile(r"^@ .*$\n?", flags=re.MULTILINE)
+# The non-interactive display prints a progress tick ("@ previewing update....") whenever a tick
+# passes before the preview is done: how many there are depends on the machine's speed. A tick ends
+# in a newline, or, when a resource's row comes before the next tick, in that row on the same line.
+_PROGRESS = re.compile(r"^@ [a-z]+(?: [a-z]+)?\.*(?:\n|(?= ))", flags=re.MULTILINE)
 # The default provider's id is a random UUID, minted when the stack is first deployed.
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # JSON members that hold times, durations or paths outside the project (Python's, the temp folder's).
@@ -79,6 +80,11 @@ def preview(project: PulumiProject, mode: str = "plain") -> CliRun:
     return project.run("preview", *MODES[mode], check=False)
 
 
+def without_progress(text: str) -> str:
+    """Return the CLI's text output without its progress ticks, each row on a line of its own."""
+    return _PROGRESS.sub("", text)
+
+
 def _stable(value: Any) -> Any:
     """Return a JSON value with its varying members and random UUIDs replaced by placeholders."""
     if isinstance(value, dict):
@@ -100,7 +106,7 @@ def normalised(text: str, mode: str, directory: Path) -> str:
     text = text.replace(str(directory), "<project>")
     if mode == "json":
         return json.dumps(_stable(json.loads(text)), indent=4)
-    text = _PROGRESS.sub("", text)
+    text = without_progress(text)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
