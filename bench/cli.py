@@ -25,7 +25,7 @@ from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 from tests.support import KEY
 
-__all__ = ["measure_end_to_end", "measure_floor_pairs", "median_interval"]
+__all__ = ["interval_verdict", "measure_end_to_end", "measure_floor_pairs", "median_interval"]
 
 KINDS = ("partner", "trivial", "floor")
 _NAMES = {"partner": "PartnerAccount", "trivial": "trivial", "floor": "boto3 floor"}
@@ -360,17 +360,14 @@ def median_interval(samples: list[float], confidence: float = 0.95) -> tuple[flo
     return ordered[k - 1], ordered[n - k]
 
 
-def _verdict(low: float, median: float, high: float) -> tuple[str, bool]:
-    """Judge a ratio against the goal by its interval; say so when the interval holds the goal."""
-    if high <= FLOOR_GOAL_RATIO:
+def interval_verdict(low: float, median: float, high: float, goal: float) -> tuple[str, bool]:
+    """Judge a ratio against a goal by its interval; say so when the interval holds the goal."""
+    if high <= goal:
         return "met", False
-    if low > FLOOR_GOAL_RATIO:
+    if low > goal:
         return "MISSED", True
-    missed = median > FLOOR_GOAL_RATIO
-    return (
-        f"{'MISSED' if missed else 'met'} by the median; not resolved: the interval holds {FLOOR_GOAL_RATIO}",
-        missed,
-    )
+    missed = median > goal
+    return f"{'MISSED' if missed else 'met'} by the median; not resolved: the interval holds {goal}", missed
 
 
 def _spread(ratios: list[float]) -> str:
@@ -389,7 +386,7 @@ def _pair_rows(
     for measure, what in (("up", "wall time"), ("up_cpu", "CPU time")):
         ratios = pairs.ratios(measure)
         low, high = median_interval(ratios)
-        verdict, missed = _verdict(low, statistics.median(ratios), high)
+        verdict, missed = interval_verdict(low, statistics.median(ratios), high, FLOOR_GOAL_RATIO)
         row = Row(
             "end to end",
             f"`pulumi up` {what}, PartnerAccount / boto3 floor, {at}{' ' * bool(note)}{note}",

@@ -30,7 +30,7 @@ from typing import Any
 
 import boto3
 
-from bench.cli import median_interval
+from bench.cli import interval_verdict, median_interval
 from bench.harness import REGION, Timings, progress
 from bench.report import Report, Row
 from bench.scale import MEMORY_MARGIN_MIB
@@ -393,18 +393,9 @@ def _spread(ratios: list[float]) -> str:
 
 
 def _verdict(ratios: list[float]) -> tuple[str, bool]:
-    """Judge a ratio against the goal by its interval; say so when the interval holds the goal."""
+    """Judge the ratios against the fleet's goal by their median's interval."""
     low, high = median_interval(ratios)
-    median = statistics.median(ratios)
-    if high <= GOAL_RATIO:
-        return "met", False
-    if low > GOAL_RATIO:
-        return "MISSED", True
-    missed = median > GOAL_RATIO
-    return (
-        f"{'MISSED' if missed else 'met'} by the median; not resolved: the interval holds {GOAL_RATIO}",
-        missed,
-    )
+    return interval_verdict(low, statistics.median(ratios), high, GOAL_RATIO)
 
 
 def _sequence(calls: Sequence[str]) -> str:
