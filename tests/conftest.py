@@ -33,6 +33,8 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 REQUIRE_CLI = "SIDEWALK_REQUIRE_PULUMI_CLI"
 # The marker of a test that cannot share the machine with others (timing bounds, ptys, signals).
 SERIAL = "serial"
+# The marker of a test that takes a minute or more: run first, in parallel with the short ones.
+LONG = "long"
 # The folder of the locks by which xdist's workers take turns, which the controller hands each worker.
 TURNS = "sidewalk_turns"
 _turns_folder = pytest.StashKey[Path]()
@@ -69,10 +71,15 @@ def is_serial(item: pytest.Item | None) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Send the serial tests to one worker, back to back (with --dist loadgroup), so they wait once."""
+    """Order the long tests first and the serial ones last, the serial ones on one worker, back to back.
+
+    xdist hands tests out in this order (--dist loadgroup): a long test started last would end the
+    run alone, and a serial test started early would hold every worker while long tests finish.
+    """
     for item in items:
         if is_serial(item):
             item.add_marker(pytest.mark.xdist_group(SERIAL))
+    items.sort(key=lambda item: 2 if is_serial(item) else 0 if item.get_closest_marker(LONG) else 1)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -225,3 +232,36 @@ def configured_stack(tmp_path_factory: pytest.TempPathFactory, cli_bin: Path) ->
 def project(make_project: Callable[..., PulumiProject], configured_stack: PulumiProject) -> PulumiProject:
     """Return a new stack of the real program, configured as the README says, not yet deployed."""
     return make_project().copy_stack(configured_stack)
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    cli_bin: Path,
+    emulator_server: Emulator,
+    configured_stack: PulumiProject,
+) -> tuple[PulumiProject, dict[str, Any]]:
+    """Return the configured stack after its first `pulumi up`, and the emulator's state after it.
+
+    Made once per test process: `deployed` hands each test a copy of both, in place of its own `up`.
+    """
+    emulator_server.reset()
+    folder = tmp_path_factory.mktemp("deployed")
+    deployed = PulumiProject(folder, cli_bin, emulator_server.url).copy_stack(configured_stack)
+    deployed.run("up", "--yes", "--skip-preview")
+    return deployed, emulator_server.backend.snapshot()
+
+
+@pytest.fixture
+def deployed(
+    make_project: Callable[..., PulumiProject],
+    emulator: Emulator,
+    deployed_stack: tuple[PulumiProject, dict[str, Any]],
+) -> PulumiProject:
+    """Return a new stack of the real program as its first `pulumi up` left it, the request log empty.
+
+    Its state and the emulator's are copies of what one real `up` made (`deployed_stack`).
+    """
+    template, state = deployed_stack
+    emulator.backend.restore(state)
+    return make_project().copy_stack(template)

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from bench.fleet import GOAL_RATIO, expected_calls, measure_fleet
 from bench.report import Report, Row
 from tests.emulator import Emulator
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from mypy_boto3_iotwireless import IoTWirelessClient
 
 
+@pytest.mark.long
 def test_fleet_section_times_counts_and_weighs_two_devices(
     cli_bin: Path, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:

@@ -267,6 +267,7 @@ def test_what_check_accepts_the_service_accepts(
     assert all(entry["status"] < 300 for entry in emulator_server.log)
 
 
+@pytest.mark.long
 @THROUGH_THE_PROVIDER
 @given(news=acceptable_inputs)
 def test_what_check_accepts_the_provider_creates_and_destroys(

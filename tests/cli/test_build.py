@@ -42,6 +42,7 @@ def go_caches() -> dict[str, str]:
     return {"GOMODCACHE": modcache, "GOCACHE": cache}
 
 
+@pytest.mark.long
 @pytest.mark.timeout(1200)
 def test_make_demo_without_go_builds_the_cli_with_go_from_the_module_proxy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]

@@ -79,16 +79,20 @@ def summary(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def deployed(project: PulumiProject, emulator: Emulator) -> dict[str, Any]:
-    """Deploy the configured stack; return its association as the emulator holds it, log emptied."""
-    project.run("up", "--yes", "--skip-preview")
+def project(deployed: PulumiProject) -> PulumiProject:
+    """Return the stack every test here starts from: the configured one, deployed, log empty."""
+    return deployed
+
+
+@pytest.fixture
+def association(project: PulumiProject, emulator: Emulator) -> dict[str, Any]:
+    """Return the deployed stack's association as the emulator holds it."""
     [association] = emulator.backend.associations()
-    emulator.clear_log()
     return association
 
 
 def test_refresh_without_outside_changes_reports_nothing(
-    project: PulumiProject, deployed: dict[str, Any]
+    project: PulumiProject, association: dict[str, Any]
 ) -> None:
     """`pulumi refresh` of a stack nobody changed outside Pulumi leaves both resources the same."""
     preview, events = refresh(project)
@@ -97,10 +101,10 @@ def test_refresh_without_outside_changes_reports_nothing(
 
 
 def test_refresh_shows_a_tag_added_outside_as_an_update(
-    project: PulumiProject, deployed: dict[str, Any], iotwireless: IoTWirelessClient
+    project: PulumiProject, association: dict[str, Any], iotwireless: IoTWirelessClient
 ) -> None:
     """`pulumi refresh` updates the PartnerAccount's state with a tag added outside Pulumi."""
-    add_tag_outside(iotwireless, deployed["Arn"])
+    add_tag_outside(iotwireless, association["Arn"])
     preview, events = refresh(project)
     event = account_outputs_event(events)
     assert event["op"] == "update"
@@ -111,16 +115,16 @@ def test_refresh_shows_a_tag_added_outside_as_an_update(
 
 
 def test_refresh_shows_a_key_rotated_outside_as_an_update(
-    project: PulumiProject, deployed: dict[str, Any], emulator: Emulator, iotwireless: IoTWirelessClient
+    project: PulumiProject, association: dict[str, Any], emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:
     """`pulumi refresh` records the new fingerprint of a key set outside Pulumi and drops the old key."""
-    rotate_key_outside(iotwireless, deployed["Arn"])
-    [association] = emulator.backend.associations()
+    rotate_key_outside(iotwireless, association["Arn"])
+    [rotated] = emulator.backend.associations()
     _, events = refresh(project)
     event = account_outputs_event(events)
     assert event["op"] == "update"
-    assert event["old"]["outputs"]["fingerprint"] == deployed["Fingerprint"]
-    assert event["new"]["outputs"]["fingerprint"] == association["Fingerprint"] != deployed["Fingerprint"]
+    assert event["old"]["outputs"]["fingerprint"] == association["Fingerprint"]
+    assert event["new"]["outputs"]["fingerprint"] == rotated["Fingerprint"] != association["Fingerprint"]
     # Forgetting the key is what makes the next `pulumi up` set it again.
     assert "appServerPrivateKey" in event["old"]["outputs"]
     assert "appServerPrivateKey" not in event["new"]["outputs"]
@@ -128,10 +132,10 @@ def test_refresh_shows_a_key_rotated_outside_as_an_update(
 
 
 def test_refresh_shows_an_association_removed_outside_as_a_delete(
-    project: PulumiProject, deployed: dict[str, Any], iotwireless: IoTWirelessClient
+    project: PulumiProject, association: dict[str, Any], iotwireless: IoTWirelessClient
 ) -> None:
     """`pulumi refresh` deletes from the state an association disassociated outside Pulumi."""
-    disassociate_outside(iotwireless, deployed["Arn"])
+    disassociate_outside(iotwireless, association["Arn"])
     preview, events = refresh(project)
     event = account_outputs_event(events)
     assert event["op"] == "delete"
@@ -145,14 +149,14 @@ def test_refresh_shows_an_association_removed_outside_as_a_delete(
 @pytest.mark.parametrize(("drift", "up_calls"), DRIFTS)
 def test_refresh_only_reads(
     project: PulumiProject,
-    deployed: dict[str, Any],
+    association: dict[str, Any],
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
     drift: Drift,
     up_calls: list[str],
 ) -> None:
     """`pulumi refresh` makes only read calls and leaves the change made outside in place."""
-    drift(iotwireless, deployed["Arn"])
+    drift(iotwireless, association["Arn"])
     before = emulator.backend.associations()
     emulator.clear_log()
     refresh(project)
@@ -170,13 +174,13 @@ def test_refresh_only_reads(
 )
 def test_preview_after_refresh_names_what_up_will_change(
     project: PulumiProject,
-    deployed: dict[str, Any],
+    association: dict[str, Any],
     iotwireless: IoTWirelessClient,
     drift: Drift,
     shown: list[str],
 ) -> None:
     """After a refresh of a change made outside, `pulumi preview --diff` names the properties it sets back."""
-    drift(iotwireless, deployed["Arn"])
+    drift(iotwireless, association["Arn"])
     refresh(project)
     preview = project.run("preview", "--diff").stdout
     assert "~ update" in preview or "~ pulumi-python:dynamic/iotwireless:PartnerAccount" in preview
@@ -188,24 +192,24 @@ def test_preview_after_refresh_names_what_up_will_change(
 @pytest.mark.parametrize(("drift", "up_calls"), DRIFTS)
 def test_up_after_refresh_converges_on_the_config(
     project: PulumiProject,
-    deployed: dict[str, Any],
+    association: dict[str, Any],
     emulator: Emulator,
     iotwireless: IoTWirelessClient,
     drift: Drift,
     up_calls: list[str],
 ) -> None:
     """`pulumi up` after `pulumi refresh` restores one association as configured, then plans nothing."""
-    drift(iotwireless, deployed["Arn"])
+    drift(iotwireless, association["Arn"])
     refresh(project)
     emulator.clear_log()
     project.run("up", "--yes", "--skip-preview")
     assert emulator.calls() == up_calls
-    [association] = emulator.backend.associations()
-    assert user_tags(association["Tags"]) == CONFIG_TAGS
+    [converged] = emulator.backend.associations()
+    assert user_tags(converged["Tags"]) == CONFIG_TAGS
     # The fingerprint is a function of the key: the configured key is back.
-    assert association["Fingerprint"] == deployed["Fingerprint"]
+    assert converged["Fingerprint"] == association["Fingerprint"]
     outputs = project.outputs()
-    assert outputs["partnerAccountArn"] == association["Arn"]
-    assert outputs["fingerprint"] == deployed["Fingerprint"]
+    assert outputs["partnerAccountArn"] == converged["Arn"]
+    assert outputs["fingerprint"] == association["Fingerprint"]
     run = project.run("preview", "--expect-no-changes", check=False)
     assert run.returncode == 0, run.output

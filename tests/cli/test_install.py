@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 
 
+@pytest.mark.long
 def test_install_creates_the_virtualenv_and_the_program_then_previews(
     project: PulumiProject, emulator: Emulator
 ) -> None:

@@ -27,14 +27,6 @@ def only_association(emulator: Emulator) -> dict[str, Any]:
 
 
 @pytest.fixture
-def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
-    """Return the configured stack after its first `pulumi up`, with the emulator's log emptied."""
-    project.run("up", "--yes", "--skip-preview")
-    emulator.clear_log()
-    return project
-
-
-@pytest.fixture
 def two_tags(project: PulumiProject, emulator: Emulator) -> PulumiProject:
     """Return the stack deployed with the tags team=iot and owner=ops, the emulator's log emptied."""
     project.config_set("sidewalk:tags", {"team": "iot", "owner": "ops"})

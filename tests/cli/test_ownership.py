@@ -98,14 +98,6 @@ def nothing(project: PulumiProject, iotwireless: IoTWirelessClient) -> None:
     """Change nothing."""
 
 
-@pytest.fixture
-def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
-    """Return the configured stack after its first `pulumi up`, with the request log emptied."""
-    project.run("up", "--yes", "--skip-preview")
-    emulator.clear_log()
-    return project
-
-
 @pytest.mark.parametrize(
     "before",
     [

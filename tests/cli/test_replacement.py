@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.cli.project import PulumiProject, account_step
 from tests.emulator import Emulator
 from tests.operations import ASSOCIATE, DISASSOCIATE, GET, LIST_TAGS, TAKE_OVER_CALLS
@@ -30,14 +28,6 @@ def assert_state_matches_aws(project: PulumiProject, emulator: Emulator) -> None
     assert resource["outputs"]["arn"] == association["Arn"]
     refresh = project.run("refresh", "--preview-only", "--expect-no-changes", check=False)
     assert refresh.returncode == 0, refresh.output
-
-
-@pytest.fixture
-def deployed(project: PulumiProject, emulator: Emulator) -> PulumiProject:
-    """Return the configured stack after its first `pulumi up`, with the request log emptied."""
-    project.run("up", "--yes", "--skip-preview")
-    emulator.clear_log()
-    return project
 
 
 def test_new_amazon_id_associates_the_new_one_before_disassociating_the_old(

@@ -20,6 +20,14 @@ from tests.support import KEY, OTHER_KEY, PARTNER_ACCOUNT_TYPE, assert_no_key
 UPDATES = ("key-rotation", "tag-change")
 
 
+def on_its_worker(scenario: str, *values: Any) -> Any:
+    """Return a parameter of the scenario's tests, all sent to one xdist worker, which previews it once."""
+    return pytest.param(scenario, *values, id=scenario, marks=pytest.mark.xdist_group(f"review-{scenario}"))
+
+
+SCENARIOS = [on_its_worker(scenario) for scenario in sorted(render.SCENARIOS)]
+
+
 @dataclass(frozen=True)
 class Review:
     """The previews of one scenario, plain, --diff and --json, and the AWS calls they made."""
@@ -39,7 +47,7 @@ class Review:
 
 @pytest.fixture(scope="module")
 def reviewed(cli_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Review]:
-    """Return the previews of a scenario, made once per module on a freshly deployed stack."""
+    """Return the previews of a scenario, made once per worker (its tests share one) on a fresh stack."""
     reviews: dict[str, Review] = {}
 
     def review(scenario: str) -> Review:
@@ -64,9 +72,9 @@ def reviewed(cli_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Callabl
 @pytest.mark.parametrize(
     ("scenario", "op"),
     [
-        pytest.param("key-rotation", "update", id="key-rotation"),
-        pytest.param("tag-change", "update", id="tag-change"),
-        pytest.param("replacement", "replace", id="replacement"),
+        on_its_worker("key-rotation", "update"),
+        on_its_worker("tag-change", "update"),
+        on_its_worker("replacement", "replace"),
     ],
 )
 def test_preview_plans_an_update_for_key_and_tags_and_a_replace_for_the_identity(
@@ -81,9 +89,9 @@ def test_preview_plans_an_update_for_key_and_tags_and_a_replace_for_the_identity
 @pytest.mark.parametrize(
     ("scenario", "replace_reasons"),
     [
-        pytest.param("key-rotation", None, id="key-rotation"),
-        pytest.param("tag-change", None, id="tag-change"),
-        pytest.param("replacement", ["amazonId"], id="replacement"),
+        on_its_worker("key-rotation", None),
+        on_its_worker("tag-change", None),
+        on_its_worker("replacement", ["amazonId"]),
     ],
 )
 def test_only_a_new_amazon_id_gives_replace_reasons(
@@ -93,7 +101,7 @@ def test_only_a_new_amazon_id_gives_replace_reasons(
     assert reviewed(scenario).step.get("replaceReasons") == replace_reasons
 
 
-@pytest.mark.parametrize("scenario", sorted(render.SCENARIOS))
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_preview_json_carries_no_diff_reasons(reviewed: Callable[[str], Review], scenario: str) -> None:
     """No step has diffReasons or a detailedDiff: the dynamic provider does not report changed keys."""
     step = reviewed(scenario).step
@@ -101,7 +109,7 @@ def test_preview_json_carries_no_diff_reasons(reviewed: Callable[[str], Review],
     assert step["detailedDiff"] is None
 
 
-@pytest.mark.parametrize("scenario", sorted(render.SCENARIOS))
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_preview_shows_the_key_only_as_secret(reviewed: Callable[[str], Review], scenario: str) -> None:
     """`pulumi preview --diff` shows appServerPrivateKey as [secret]; no output carries either key."""
     review = reviewed(scenario)
@@ -110,13 +118,13 @@ def test_preview_shows_the_key_only_as_secret(reviewed: Callable[[str], Review],
     assert_no_key(review.plain.output + review.diff.output + json.dumps(review.plan), KEY, OTHER_KEY)
 
 
-@pytest.mark.parametrize("scenario", sorted(render.SCENARIOS))
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_preview_makes_no_aws_call(reviewed: Callable[[str], Review], scenario: str) -> None:
     """Every preview runs Check and Diff offline: the emulator sees no request."""
     assert reviewed(scenario).calls == []
 
 
-@pytest.mark.parametrize("scenario", UPDATES)
+@pytest.mark.parametrize("scenario", [on_its_worker(scenario) for scenario in UPDATES])
 def test_key_and_tag_changes_say_update_and_never_replace(
     reviewed: Callable[[str], Review], scenario: str
 ) -> None:
@@ -129,6 +137,7 @@ def test_key_and_tag_changes_say_update_and_never_replace(
     assert "replace" not in review.plain.stdout + review.diff.stdout
 
 
+@pytest.mark.xdist_group("review-replacement")
 def test_replacement_preview_says_replace(reviewed: Callable[[str], Review]) -> None:
     """The plain and --diff previews of a new AmazonId say replace, because of amazonId."""
     review = reviewed("replacement")
@@ -143,6 +152,7 @@ def test_replacement_preview_says_replace(reviewed: Callable[[str], Review]) -> 
     )
 
 
+@pytest.mark.xdist_group("review-replacement")
 def test_replacement_creates_the_new_association_before_deleting_the_old(
     reviewed: Callable[[str], Review],
 ) -> None:
@@ -151,6 +161,7 @@ def test_replacement_creates_the_new_association_before_deleting_the_old(
     assert 0 <= plain.find("sidewalk create replacement") < plain.find("sidewalk delete original")
 
 
+@pytest.mark.xdist_group("review-tag-change")
 def test_tag_change_diff_shows_each_changed_tag(reviewed: Callable[[str], Review]) -> None:
     """`pulumi preview --diff` marks tags changed, environment dev => prod and owner added."""
     diff = reviewed("tag-change").diff.stdout

@@ -167,10 +167,9 @@ def test_lifecycle_leaves_the_key_in_no_file_output_or_log(
     assert leaking(artefacts) == []
 
 
-def test_export_holds_the_key_as_a_secret_ciphertext_envelope(project: PulumiProject) -> None:
+def test_export_holds_the_key_as_a_secret_ciphertext_envelope(deployed: PulumiProject) -> None:
     """`pulumi stack export` keeps appServerPrivateKey, input and output, only as Pulumi ciphertext."""
-    project.run("up", "--yes", "--skip-preview")
-    exported = project.run("stack", "export")
+    exported = deployed.run("stack", "export")
     resource = account(exported.json())
     for properties in (resource["inputs"], resource["outputs"]):
         envelope = properties[KEY_PROPERTY]
@@ -181,10 +180,9 @@ def test_export_holds_the_key_as_a_secret_ciphertext_envelope(project: PulumiPro
     assert leaking({"stack export": exported.stdout}) == []
 
 
-def test_export_with_show_secrets_reveals_the_key(project: PulumiProject) -> None:
+def test_export_with_show_secrets_reveals_the_key(deployed: PulumiProject) -> None:
     """`pulumi stack export --show-secrets` holds the key in plaintext, so the sweep can find it."""
-    project.run("up", "--yes", "--skip-preview")
-    revealed = project.run("stack", "export", "--show-secrets")
+    revealed = deployed.run("stack", "export", "--show-secrets")
     outputs = account(revealed.json())["outputs"]
     assert outputs[KEY_PROPERTY] == {SIGNATURE: SECRET_SIGNATURE, "plaintext": json.dumps(KEY)}
     assert leaking({"stack export --show-secrets": revealed.stdout}) == ["stack export --show-secrets"]

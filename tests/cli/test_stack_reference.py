@@ -36,27 +36,25 @@ def consumer_of(make_project: Callable[..., PulumiProject], producer: PulumiProj
 
 
 def test_consumer_reads_the_producer_outputs_through_a_stack_reference(
-    project: PulumiProject, make_project: Callable[..., PulumiProject]
+    deployed: PulumiProject, make_project: Callable[..., PulumiProject]
 ) -> None:
     """A consumer stack's StackReference outputs equal the deployed producer's stack outputs."""
-    project.run("up", "--yes", "--skip-preview")
-    produced = project.outputs()
-    consumer = consumer_of(make_project, project)
+    produced = deployed.outputs()
+    consumer = consumer_of(make_project, deployed)
     consumer.run("up", "--yes", "--skip-preview")
     assert consumer.outputs() == {name: produced[name] for name in READ_OUTPUTS}
 
 
 def test_consumer_sees_the_new_fingerprint_after_a_key_rotation(
-    project: PulumiProject, make_project: Callable[..., PulumiProject]
+    deployed: PulumiProject, make_project: Callable[..., PulumiProject]
 ) -> None:
     """After the producer rotates its key, the consumer's next `pulumi up` reads the new fingerprint."""
-    project.run("up", "--yes", "--skip-preview")
-    consumer = consumer_of(make_project, project)
+    consumer = consumer_of(make_project, deployed)
     consumer.run("up", "--yes", "--skip-preview")
     old_fingerprint = consumer.outputs()["fingerprint"]
-    project.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
-    project.run("up", "--yes", "--skip-preview")
-    new_fingerprint = project.outputs()["fingerprint"]
+    deployed.config_set("sidewalk:appServerPrivateKey", OTHER_KEY, secret=True)
+    deployed.run("up", "--yes", "--skip-preview")
+    new_fingerprint = deployed.outputs()["fingerprint"]
     consumer.run("up", "--yes", "--skip-preview")
     assert new_fingerprint != old_fingerprint
     assert consumer.outputs()["fingerprint"] == new_fingerprint
@@ -82,6 +80,7 @@ def documented_commands() -> list[list[str]]:
 
 # A `pulumi install` from PyPI, then two projects' commands: minutes on a busy machine.
 @pytest.mark.timeout(900)
+@pytest.mark.long
 def test_example_consumer_runs_through_the_cli_as_the_readme_documents(
     make_project: Callable[..., PulumiProject],
 ) -> None:

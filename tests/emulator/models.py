@@ -963,16 +963,19 @@ class IoTWirelessBackend:
         """Forget all state and restore the settings the backend was made with."""
         with self._lock:
             self.settings = copy.deepcopy(self._initial_settings)
-            self._associations.clear()
-            self._destinations.clear()
-            self._tags.clear()
-            self._tokens.clear()
-            self._profiles.clear()
-            self._devices.clear()
-            self._tasks.clear()
-            self._serial = 0
-            self._clock_offset = 0.0
+            self._forget()
             self._save()
+
+    def _forget(self) -> None:
+        self._associations.clear()
+        self._destinations.clear()
+        self._tags = {}
+        self._tokens.clear()
+        self._profiles.clear()
+        self._devices.clear()
+        self._tasks.clear()
+        self._serial = 0
+        self._clock_offset = 0.0
 
     def _find(self, account: str, region: str, amazon_id: str) -> Association:
         association = self._associations.get((account, region, amazon_id))
@@ -1213,11 +1216,20 @@ class IoTWirelessBackend:
                 copy.deepcopy(request), copy.deepcopy(result), serial
             )
 
-    def _save(self) -> None:
-        """Write the state file atomically, so a crash leaves the old or the new state."""
-        if self.state_file is None:
-            return
-        data = {
+    def snapshot(self) -> dict[str, Any]:
+        """Return the state as the state file holds it, for `restore` to bring back later."""
+        with self._lock:
+            return copy.deepcopy(self._state())
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Replace the state with one `snapshot` returned; settings stay as they are."""
+        with self._lock:
+            self._forget()
+            self._apply(copy.deepcopy(snapshot))
+            self._save()
+
+    def _state(self) -> dict[str, Any]:
+        return {
             "serial": self._serial,
             # The clock never goes back across a restart, even after a test moved it on.
             "clock_offset": self._clock_offset,
@@ -1232,6 +1244,12 @@ class IoTWirelessBackend:
                 for (a, r, t), record in self._tokens.items()
             ],
         }
+
+    def _save(self) -> None:
+        """Write the state file atomically, so a crash leaves the old or the new state."""
+        if self.state_file is None:
+            return
+        data = self._state()
         directory = self.state_file.parent
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{self.state_file.name}.")
         try:
@@ -1245,7 +1263,9 @@ class IoTWirelessBackend:
             raise
 
     def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text())
+        self._apply(json.loads(path.read_text()))
+
+    def _apply(self, data: dict[str, Any]) -> None:
         self._serial = data["serial"]
         self._clock_offset = data.get("clock_offset", 0.0)
         for item in data["associations"]:
