@@ -352,13 +352,29 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def troubleshooting_rows(title: str = "Troubleshooting") -> list[str]:
     """Return the message cells of a section's `| message | what to do |` table, code spans opened."""
+    return message_cells(section(title))
+
+
+def message_cells(text: str) -> list[str]:
+    """Return the first cells of the table rows that open with a code span, the span opened."""
     rows = []
-    for line in section(title).splitlines():
+    for line in text.splitlines():
         if not line.startswith("| `"):
             continue
         cell = line.strip("|").split(" | ")[0].strip()
         rows.append(cell[2:-2].strip() if cell.startswith("``") else cell[1:-1])
     return rows
+
+
+def message_rows() -> list[str]:
+    """Return the rows of both message tables: the association's and shared ones, then the devices'."""
+    devices = section(ONBOARDING_SECTION).split(f"\n### {DEVICE_FAILURES}\n", 1)[1].split("\n#", 1)[0]
+    return troubleshooting_rows() + message_cells(devices)
+
+
+def every_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """Return every sentence the providers, their checks and the program's config can give."""
+    return produced_messages(monkeypatch) + device_produced_messages(monkeypatch, tmp_path)
 
 
 def pattern(template: str) -> re.Pattern[str]:
@@ -367,18 +383,21 @@ def pattern(template: str) -> re.Pattern[str]:
     return re.compile(".+?".join(re.escape(p) for p in parts) + r"\.?$")
 
 
-def test_every_message_has_a_troubleshooting_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each message the code can produce ends as some row of the troubleshooting table."""
-    rows = [pattern(row) for row in troubleshooting_rows()]
-    for message in produced_messages(monkeypatch):
+def test_every_message_has_a_troubleshooting_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each message the code can produce ends as some row of the two message tables."""
+    rows = [pattern(row) for row in message_rows()]
+    for message in every_message(monkeypatch, tmp_path):
         assert any(row.search(message) for row in rows), message
 
 
-def test_every_troubleshooting_row_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No row is stale: each one matches a message the code produces today."""
-    messages = produced_messages(monkeypatch)
-    rows = troubleshooting_rows()
-    assert len(rows) >= 20
+def test_every_troubleshooting_row_is_a_message_the_code_produces(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No row is stale: each one of the two message tables matches a message the code produces today."""
+    messages = every_message(monkeypatch, tmp_path)
+    rows = message_rows()
+    assert len(troubleshooting_rows()) >= 20
+    assert len(rows) >= len(troubleshooting_rows()) + 30
     for row in rows:
         assert any(pattern(row).search(m) for m in messages), row
 
@@ -574,6 +593,7 @@ def run_walkthrough(
 
 
 # Some twenty CLI commands and a `pulumi install` from PyPI: minutes on a busy machine.
+@pytest.mark.long
 @pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
 def test_walkthrough_runs_offline_as_the_readme_shows(
     tmp_path: Path, emulator: Any, iotwireless: Any
@@ -614,6 +634,7 @@ def test_onboarding_blocks_are_those_of_its_section() -> None:
 
 
 # Fifteen CLI commands, two of them `up` of five resources.
+@pytest.mark.long
 @pytest.mark.timeout(WALKTHROUGH_TIMEOUT_SECONDS * 3)
 def test_onboarding_runs_offline_as_the_readme_shows(tmp_path: Path, emulator: Any, iotwireless: Any) -> None:
     """The onboarding steps run through the real CLI as shown, print no key and leave nothing behind."""
@@ -740,11 +761,17 @@ def test_import_task_example_names_what_the_component_has() -> None:
     assert all(hasattr(SidewalkDeviceImportTask, name) for name in ("counts", "devices"))
 
 
-# "When a device fails to onboard": each sentence it quotes is one the code produces.
+# "When a device fails to onboard": the device resources' and the fleet's sentences, produced here.
 
+DEVICE_FAILURES = "When a device fails to onboard"
 SMSN_SHOWN = "5a" * 32
 TASK_ID = "0a1b2c3d-0000-4000-8000-000000000000"
 TASK_ARN = f"arn:aws:iotwireless:us-east-1:123456789012:ImportTask/{TASK_ID}"
+PROFILE_ARN = f"arn:aws:iotwireless:us-east-1:123456789012:DeviceProfile/{TASK_ID}"
+DEVICE_ARN = f"arn:aws:iotwireless:us-east-1:123456789012:WirelessDevice/{TASK_ID}"
+REGION = "us-east-1"
+OWNER = "sidewalk-partner-account/devices/sensor-1"
+ANOTHER_OWNER = "sidewalk-partner-account/devices/sensor-2#0123456789abcdef"
 
 
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Stubber:
@@ -762,6 +789,81 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Stubber:
     return stubber
 
 
+def refused(call: Any, *args: Any) -> str:
+    """Return the sentence a provider call fails with."""
+    with pytest.raises(_aws.PartnerAccountError) as exc:
+        call(*args)
+    return str(exc.value)
+
+
+def raising(failure: Exception, operation: str, kind: _aws.ResourceKind) -> None:
+    """Raise a boto3 failure inside the translation of a call on a resource of this kind."""
+    with _aws.translated(operation, "x", REGION, kind):
+        raise failure
+
+
+def check_reasons(provider: Any, base: dict[str, Any], bad_inputs: list[dict[str, Any]]) -> list[str]:
+    """Return every reason a provider's check gives for each bad input over a valid base; None drops a key."""
+    reasons = []
+    for inputs in bad_inputs:
+        news = {k: v for k, v in {**base, **inputs}.items() if v is not None}
+        failures = provider.check({}, news).failures
+        assert failures, inputs  # Each bad input breaks some rule: a rule that stopped applying shows.
+        reasons += [f.reason for f in failures]
+    return reasons
+
+
+def device_check_reasons() -> list[str]:
+    """Return the reasons the checks of the profile, the device and the import task give, every rule hit."""
+    shared: list[dict[str, Any]] = [
+        {"tags": ["a"], "region": "moon-1", "owner": "no-slashes"},
+        {"tags": {"aws:x": "v", OWNER_KEY: "v"}},
+    ]
+    profile = check_reasons(
+        device_profile.DeviceProfileProvider(),
+        {"owner": OWNER},
+        [
+            {"name": "n" * 257, "adoptExistingId": "", "adoptExisting": "yes", "names": "x"},
+            {"name": 5, "adoptExistingId": "i" * 257},
+            *shared,
+        ],
+    )
+    device = check_reasons(
+        wireless_device.WirelessDeviceProvider(),
+        {
+            "sidewalkManufacturingSn": SMSN_SHOWN,
+            "deviceProfileId": TASK_ID,
+            "destinationName": "sensors-uplinks",
+            "owner": OWNER,
+        },
+        [
+            {"sidewalkManufacturingSn": None, "deviceProfileId": None, "destinationName": None},
+            {"sidewalkManufacturingSn": "", "deviceProfileId": "", "destinationName": "sensors uplinks"},
+            {"sidewalkManufacturingSn": "s" * 65, "deviceProfileId": "i" * 257, "destinationName": "d" * 129},
+            {"name": "n" * 257, "description": "d" * 2049, "positioning": "On", "adoptExisting": "yes"},
+            {"sidewalkManufacturingSn": 5, "deviceName": "sensor-1"},
+            *shared,
+        ],
+    )
+    task = check_reasons(
+        import_task.ImportTaskProvider(),
+        {"sidewalkManufacturingSn": SMSN_SHOWN, "destinationName": "sensors-uplinks", "owner": OWNER},
+        [
+            {"deviceCreationFile": "s3://bucket/devices.csv"},
+            {"sidewalkManufacturingSn": None},
+            {"sidewalkManufacturingSn": None, "deviceCreationFile": "s3://bucket/devices.csv"},
+            {"role": "arn:aws:iam::123456789012:role/import", "deviceName": ""},
+            {"sidewalkManufacturingSn": None, "deviceCreationFile": "devices.csv", "role": "import"},
+            {"sidewalkManufacturingSn": None, "deviceCreationFile": "f" * 1025, "role": "r" * 2049},
+            {"sidewalkManufacturingSn": None, "deviceCreationFile": "s3://b/k", "role": "", "deviceName": ""},
+            {"destinationName": None, "waitTimeoutSeconds": 0, "pollIntervalSeconds": "5", "strict": "yes"},
+            {"positioning": "On", "deviceName": "n" * 257, "name": "sensor-1"},
+            *shared,
+        ],
+    )
+    return profile + device + task
+
+
 def task_answer(status: str, pending: int, failed: int) -> dict[str, Any]:
     """Return a GetWirelessDeviceImportTask answer with these counts."""
     return {
@@ -775,9 +877,7 @@ def task_answer(status: str, pending: int, failed: int) -> dict[str, Any]:
 
 
 def import_task_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Return what an import task's wait says: a failed device, strict, a timeout, a FAILED task."""
-    warned: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
+    """Return what an import task says: no Destination, a failed device, strict, a timeout, FAILED."""
     monkeypatch.setattr(pulumi.log, "info", lambda message, **_: None)
     props: dict[str, Any] = {
         import_task.REGION: "us-east-1",
@@ -787,6 +887,7 @@ def import_task_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         import_task.WAIT_TIMEOUT_SECONDS: 1.0,
         import_task.POLL_INTERVAL_SECONDS: 1.0,
         import_task.STRICT: True,
+        import_task.OWNER: OWNER,
     }
     failed_device = {
         "SidewalkManufacturingSn": SMSN_SHOWN,
@@ -794,6 +895,9 @@ def import_task_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         "OnboardingStatusReason": "not in the control log",
     }
     stubber = stubbed(monkeypatch)
+    stubber.add_client_error(
+        "start_single_wireless_device_import_task", _aws.NOT_FOUND, "Destination not found", 404
+    )
     stubber.add_response("get_wireless_device_import_task", task_answer("COMPLETE", 0, 1))
     stubber.add_response(
         "list_devices_for_wireless_device_import_task",
@@ -802,70 +906,126 @@ def import_task_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     stubber.add_response("get_wireless_device_import_task", task_answer("PENDING", 1, 0))
     stubber.add_response("get_wireless_device_import_task", task_answer("FAILED", 0, 0))
     stubber.add_response("delete_wireless_device_import_task", {})
-    messages = []
-    for _ in range(3):
-        with pytest.raises(_aws.PartnerAccountError) as exc:
-            import_task._wait_and_read(TASK_ID, props)
-        messages.append(str(exc.value))
+    messages = [refused(import_task.ImportTaskProvider().create, props)]
+    messages += [refused(import_task._wait_and_read, TASK_ID, props) for _ in range(3)]
     stubber.assert_no_pending_responses()
-    return messages + warned
+    return messages
 
 
 def device_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Return what a device's create says without its Destination, and over a device held elsewhere."""
-    stubber = stubbed(monkeypatch)
-    stubber.add_client_error(
-        "create_wireless_device", "ResourceNotFoundException", "Destination not found", 404
-    )
+    """Return what a device's create and update say: no Destination, held elsewhere, another profile."""
     props: dict[str, Any] = {
         wireless_device.SIDEWALK_MANUFACTURING_SN: SMSN_SHOWN,
         wireless_device.REGION: "us-east-1",
-        wireless_device.OWNER: "sidewalk-partner-account/devices/sensor-1",
+        wireless_device.OWNER: OWNER,
         wireless_device.NAME: "sensor-1",
         wireless_device.DESCRIPTION: "",
         wireless_device.DESTINATION_NAME: "sensors-uplinks",
         wireless_device.DEVICE_PROFILE_ID: TASK_ID,
         wireless_device.POSITIONING: "Disabled",
         wireless_device.TAGS: {},
+        wireless_device.ADOPT_EXISTING: False,
     }
-    with pytest.raises(_aws.PartnerAccountError) as missing:
-        wireless_device.WirelessDeviceProvider().create(props)
+    by_smsn = {"Identifier": SMSN_SHOWN, "IdentifierType": "SidewalkManufacturingSn"}
+    live = {"Id": TASK_ID, "Arn": DEVICE_ARN, "Sidewalk": {"DeviceProfileId": "another-profile"}}
+    stubber = stubbed(monkeypatch)
+    create = wireless_device.WirelessDeviceProvider().create
+    stubber.add_client_error("create_wireless_device", _aws.NOT_FOUND, "Destination not found", 404)
+    # A conflict that is not the SMSN's: AWS's own sentence, with the kind's advice.
+    stubber.add_client_error("create_wireless_device", _aws.CONFLICT, "in progress", 409)
+    stubber.add_client_error("get_wireless_device", _aws.NOT_FOUND, "no such device", 404, None, by_smsn)
+    # The SMSN's device, marked by this resource's owner, made on another profile.
+    stubber.add_client_error("create_wireless_device", _aws.CONFLICT, "exists", 409)
+    stubber.add_response("get_wireless_device", live, by_smsn)
+    marker = [{"Key": OWNER_KEY, "Value": f"{OWNER}#0123456789abcdef"}]
+    stubber.add_response("list_tags_for_resource", {"Tags": marker})
+    stubber.add_client_error("update_wireless_device", _aws.NOT_FOUND, "Destination not found", 404)
+    messages = [refused(create, props) for _ in range(3)]
+    messages.append(refused(wireless_device._update_device, TASK_ID, "us-east-1", {"DestinationName": "x"}))
+    stubber.assert_no_pending_responses()
     held = _ownership.held_error(
         "CreateWirelessDevice",
         wireless_device.WIRELESS_DEVICE.noun,
         SMSN_SHOWN,
         "us-east-1",
-        "sidewalk-partner-account/devices/sensor-2#0123456789abcdef",
+        ANOTHER_OWNER,
         wireless_device._TAKE_OVER,
     )
-    with (
-        pytest.raises(_aws.PartnerAccountError) as in_use,
-        _aws.translated("DeleteDeviceProfile", TASK_ID, "us-east-1", device_profile._PROFILE_IN_USE),
-    ):
-        raise ClientError({"Error": {"Code": _aws.CONFLICT, "Message": "in use"}}, "DeleteDeviceProfile")
-    return [str(missing.value), str(held), str(in_use.value)]
+    return [*messages, str(held)]
 
 
-def fleet_messages() -> list[str]:
-    """Return what the program says of a bad device entry, and of devices with no Destination."""
-    config = pulumi.Config("sidewalk")
-    messages = []
-    with pytest.raises(pulumi.RunError) as entry:
-        fleet.devices_from_config(config, [{"smsn": SMSN_SHOWN}], None)
-    messages.append(str(entry.value))
-    with pytest.raises(pulumi.RunError) as destination_missing:
-        fleet.device_destination(config, None, integration=False)
-    messages.append(str(destination_missing.value))
+def profile_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return what a profile's adoption refuses: an id of no profile, another name, another holder."""
+    props: dict[str, Any] = {
+        device_profile.NAME: "sensors",
+        device_profile.REGION: "us-east-1",
+        device_profile.TAGS: {},
+        device_profile.OWNER: OWNER,
+    }
+    by_id = {"Id": TASK_ID}
+    stubber = stubbed(monkeypatch)
+    stubber.add_client_error("get_device_profile", _aws.NOT_FOUND, "no such profile", 404, None, by_id)
+    stubber.add_response("get_device_profile", {"Id": TASK_ID, "Arn": PROFILE_ARN, "Name": "other"}, by_id)
+    stubber.add_response("get_device_profile", {"Id": TASK_ID, "Arn": PROFILE_ARN, "Name": "sensors"}, by_id)
+    stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": OWNER_KEY, "Value": ANOTHER_OWNER}]})
+    messages = [refused(device_profile._adopt, TASK_ID, props, f"{OWNER}#0123456789abcdef") for _ in range(3)]
+    stubber.assert_no_pending_responses()
     return messages
 
 
-def test_every_onboarding_failure_row_is_a_message_the_code_produces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each sentence that "When a device fails to onboard" quotes is one the providers or the program give."""
-    messages = fleet_messages() + device_messages(monkeypatch) + import_task_messages(monkeypatch)
-    # The first code span of each row that opens with one: the sentence, `...` standing for any text.
-    spans = re.findall(r"^\| (?:``(.+?)``|`([^`]+)`)", section(ONBOARDING_SECTION), flags=re.MULTILINE)
-    rows = [double or single for double, single in spans]
-    assert len(rows) >= 7
-    for row in rows:
-        quoted = pattern(re.sub(r"(?<!<)\.\.\.(?!>)", "<...>", row))
-        assert any(quoted.search(message) for message in messages), row
+def fleet_messages(tmp_path: Path) -> list[str]:
+    """Return what the program says of each bad `sidewalk:devices` or `devicesCsv`, and of no Destination."""
+    config = pulumi.Config("sidewalk")
+    device = {"smsn": SMSN_SHOWN, "name": "sensor-1"}
+    csvs = {
+        "missing.csv": None,
+        "header.csv": "serial,name\n",
+        "fields.csv": f"smsn,name\n{SMSN_SHOWN}\n",
+        "names.csv": f"smsn,name\n{SMSN_SHOWN},sensor 1\n",
+    }
+    for name, text in csvs.items():
+        if text is not None:
+            (tmp_path / name).write_text(text)
+    bad: list[tuple[Any, str | None]] = [
+        ([device], "devices.csv"),
+        ({"smsn": SMSN_SHOWN}, None),
+        (["sensor-1"], None),
+        ([{**device, "serial": "x"}], None),
+        ([{"smsn": SMSN_SHOWN}], None),
+        ([{**device, "name": 1}], None),
+        ([{**device, "tags": {"team": 1}}], None),
+        ([device, {**device, "smsn": "5b" * 32}], None),
+        ([device, {**device, "name": "sensor-2"}], None),
+        *[(None, str(tmp_path / name)) for name in csvs],
+    ]
+    messages = []
+    for listed, csv_path in bad:
+        with pytest.raises(pulumi.RunError) as exc:
+            fleet.devices_from_config(config, listed, csv_path)
+        messages.append(str(exc.value))
+    for named, integration in ((None, False), ("sensors-uplinks", True)):
+        with pytest.raises(pulumi.RunError) as exc:
+            fleet.device_destination(config, named, integration=integration)
+        messages.append(str(exc.value))
+    return messages
+
+
+def device_produced_messages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """Return every sentence the device resources and the fleet's config can give, warnings included."""
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
+    messages = device_check_reasons() + fleet_messages(tmp_path)
+    messages += profile_messages(monkeypatch) + device_messages(monkeypatch)
+    messages += import_task_messages(monkeypatch)
+    for kind, operation in (
+        (device_profile.DEVICE_PROFILE, "CreateDeviceProfile"),
+        (device_profile._PROFILE_IN_USE, "DeleteDeviceProfile"),
+        (wireless_device.WIRELESS_DEVICE, "TagResource"),
+        (import_task.IMPORT_TASK, "StartWirelessDeviceImportTask"),
+    ):
+        for code in (_aws.CONFLICT, _aws.NOT_FOUND):
+            failure = ClientError({"Error": {"Code": code, "Message": "AWS's message"}}, operation)
+            messages.append(refused(raising, failure, operation, kind))
+    _ownership.leave_alone("DeleteDeviceProfile", device_profile.DEVICE_PROFILE.noun, "x", REGION, None)
+    _ownership.leave_alone("DeleteWirelessDevice", wireless_device.WIRELESS_DEVICE.noun, "x", REGION, None)
+    return messages + warned
