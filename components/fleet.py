@@ -128,7 +128,7 @@ def _from_csv(key: str, path: str) -> list[tuple[str, DeviceSpec]]:
             continue  # A blank line, as spreadsheets leave at the end.
         where = f"'{key}' ({path} line {line})"
         if len(row) != len(CSV_HEADER):
-            raise _error(where, f"has {len(row)} fields: every row is smsn,name")
+            raise _error(where, f"has {len(row)} field(s), not 2: every row is smsn,name")
         devices.append((where, DeviceSpec(smsn=row[0].strip(), name=row[1].strip())))
     return devices
 

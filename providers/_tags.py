@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from providers import _aws
 if TYPE_CHECKING:
     from mypy_boto3_iotwireless.type_defs import TagTypeDef
 
-__all__ = ["OWNER_KEY", "TAGS", "failures", "live", "reconcile", "tag_list"]
+__all__ = ["OWNER_KEY", "TAGS", "failures", "live", "reconcile", "tag_list", "tagging"]
 
 # The input's name on the wire, the same for every resource.
 TAGS = "tags"
@@ -22,6 +23,11 @@ _RESERVED_PREFIX = "aws:"
 # The tag that names which stack's resource holds a resource AWS keeps unique (providers/_ownership.py).
 # It is never a user's tag: refused in the tags input, left out of the tags output.
 OWNER_KEY = "pulumi-sidewalk:owner"
+# TagResource's and UntagResource's ConflictException is about another change to the same resource,
+# never about another resource of the same name, which is what a kind's own advice (its create's) says.
+_TAGGING_CONFLICT = (
+    "AWS reports another change to this resource in progress: run the command again once it is done"
+)
 
 
 def failures(tags: Any) -> list[CheckFailure]:
@@ -49,6 +55,11 @@ def failures(tags: Any) -> list[CheckFailure]:
         if not isinstance(value, str) or len(value) > value_max:
             reasons.append(f"tags: the value of {key!r} must be a string of 0 to {value_max} characters")
     return [CheckFailure(TAGS, reason) for reason in reasons]
+
+
+def tagging(kind: _aws.ResourceKind) -> _aws.ResourceKind:
+    """Return what the error sentences of a kind say when its tags are being set."""
+    return dataclasses.replace(kind, conflict=_TAGGING_CONFLICT)
 
 
 def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
@@ -81,6 +92,7 @@ def reconcile(
     if owner_marker is not None:
         changed[OWNER_KEY] = owner_marker
     removed = sorted(set(old) - set(new))
+    kind = tagging(kind)
     if changed:
         with _aws.translated("TagResource", resource_id, region, kind):
             client.tag_resource(ResourceArn=arn, Tags=tag_list(changed))

@@ -175,7 +175,7 @@ def test_hang_after_commit_applies_while_the_client_gives_up(
 def test_bad_fault_settings_are_refused(emulator: Emulator) -> None:
     """Unknown codes, negative counts and unknown operations are refused."""
     with pytest.raises(ValueError, match="code must be one of"):
-        emulator.faults.fail_next(1, "ConflictException")
+        emulator.faults.fail_next(1, "ValidationException")
     with pytest.raises(ValueError, match="n must be at least 0"):
         emulator.faults.fail_next(-1)
     with pytest.raises(ValueError, match="operation must be one of"):

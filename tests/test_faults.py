@@ -246,6 +246,28 @@ def test_next_up_after_key_update_never_got_through_converges(
     assert_converged(engine, reg, iotwireless, OTHER_KEY, TAGS)
 
 
+def test_tag_update_meeting_another_change_says_so_and_the_next_up_converges(
+    engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """A TagResource conflict is another change under way: its sentence says to run again, not adopt."""
+    engine.up([partner_account(tags=TAGS)], skip_preview=True)
+    emulator.clear_log()
+    reg = partner_account(tags=NEW_TAGS)
+    emulator.faults.fail_next(1, "ConflictException")
+    with pytest.raises(EngineError) as exc:
+        engine.up([reg], skip_preview=True)
+    assert exc.value.op == "update"
+    assert emulator.calls() == [TAG]
+    last_line = exc.value.message.strip().splitlines()[-1]
+    assert last_line.startswith("providers._aws.PartnerAccountError: TagResource failed for Sidewalk account")
+    assert last_line.endswith(
+        "AWS reports another change to this resource in progress: run the command again once it is done."
+    )
+    assert "adoptExisting" not in last_line
+    engine.up([reg], skip_preview=True)
+    assert_converged(engine, reg, iotwireless, KEY, NEW_TAGS)
+
+
 def test_next_up_after_tag_update_half_done_converges(
     engine: Engine, emulator: Emulator, iotwireless: IoTWirelessClient
 ) -> None:

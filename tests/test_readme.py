@@ -46,6 +46,7 @@ from demo.cli import at_hand
 from providers import (
     _aws,
     _ownership,
+    _tags,
     destination,
     device_profile,
     import_task,
@@ -1020,7 +1021,7 @@ def device_produced_messages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     for kind, operation in (
         (device_profile.DEVICE_PROFILE, "CreateDeviceProfile"),
         (device_profile._PROFILE_IN_USE, "DeleteDeviceProfile"),
-        (wireless_device.WIRELESS_DEVICE, "TagResource"),
+        (_tags.tagging(wireless_device.WIRELESS_DEVICE), "TagResource"),
         (import_task.IMPORT_TASK, "StartWirelessDeviceImportTask"),
     ):
         for code in (_aws.CONFLICT, _aws.NOT_FOUND):

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .exceptions import InternalServerException, IoTWirelessError, ThrottlingException
+from .exceptions import ConflictException, InternalServerException, IoTWirelessError, ThrottlingException
 from .urls import OPERATIONS
 
 __all__ = ["FAULT_CODES", "FaultInjector"]
@@ -16,6 +16,8 @@ __all__ = ["FAULT_CODES", "FaultInjector"]
 FAULT_CODES: dict[str, Callable[[], IoTWirelessError]] = {
     "ThrottlingException": ThrottlingException,
     "InternalServerException": InternalServerException,
+    # What AWS answers while another change to the same resource is under way; never retried.
+    "ConflictException": lambda: ConflictException("Another change to this resource is in progress", ""),
 }
 
 
