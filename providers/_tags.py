@@ -71,7 +71,7 @@ def live(
     resource_id: str, region: str, arn: str, kind: _aws.ResourceKind = _aws.SIDEWALK_ACCOUNT
 ) -> tuple[dict[str, str], str | None]:
     """Read a resource's tags from AWS: the user's, and the owner tag's value apart."""
-    with _aws.translated("ListTagsForResource", resource_id, region, kind):
+    with _aws.translated("ListTagsForResource", resource_id, region, tagging(kind)):
         listed = _aws.client(region).list_tags_for_resource(ResourceArn=arn)["Tags"]
     tags = {t["Key"]: t.get("Value", "") for t in listed}
     return tags, tags.pop(OWNER_KEY, None)

@@ -317,14 +317,19 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ]
     for code in sorted(codes):
         failures.append(ClientError({"Error": {"Code": code, "Message": "AWS's message"}}, "Operation"))
+    calls = (
+        ("AssociateAwsAccountWithPartnerAccount", "amzn1.account.EXAMPLE", _aws.SIDEWALK_ACCOUNT),
+        ("UpdateDestination", "sensors-uplinks", destination.DESTINATION),
+    )
     for region in ("us-east-1", "us-west-2"):
-        for failure in failures:
-            with (
-                pytest.raises(_aws.PartnerAccountError) as exc,
-                _aws.translated("AssociateAwsAccountWithPartnerAccount", "amzn1.account.EXAMPLE", region),
-            ):
-                raise failure
-            messages.append(str(exc.value))
+        for operation, resource_id, kind in calls:
+            for failure in failures:
+                with (
+                    pytest.raises(_aws.PartnerAccountError) as exc,
+                    _aws.translated(operation, resource_id, region, kind),
+                ):
+                    raise failure
+                messages.append(str(exc.value))
     bad_inputs: list[dict[str, Any]] = [
         {"amazonId": None, "appServerPrivateKey": None},
         {"amazonId": "", "appServerPrivateKey": "0x" + KEY},
@@ -339,16 +344,61 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         news = {k: v for k, v in news.items() if v is not None}
         messages += [f.reason for f in PartnerAccountProvider().check({}, news).failures]
     for marker in ("p/dev/sidewalk#0123456789abcdef", None):
-        for operation, noun, remedy in (
-            ("AssociateAwsAccountWithPartnerAccount", "Sidewalk account", partner_account._TAKE_OVER),
-            ("CreateDestination", "destination", destination._TAKE_OVER),
-        ):
-            messages.append(str(_ownership.held_error(operation, noun, "x", "us-east-1", marker, remedy)))
+        operation, remedy = "AssociateAwsAccountWithPartnerAccount", partner_account._TAKE_OVER
+        messages.append(
+            str(_ownership.held_error(operation, "Sidewalk account", "x", REGION, marker, remedy))
+        )
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, **_: warned.append(message))
     PartnerAccount._warn_outside_sidewalk_regions(None, "us-west-2")  # type: ignore[arg-type]
     _ownership.leave_alone("DeleteDestination", "destination", "x", "us-east-1", "p/s/n#0123456789abcdef")
-    return messages + warned
+    return messages + destination_messages(monkeypatch) + warned
+
+
+def destination_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return what the integration's Destination says: each check rule broken, a name held, AWS's answers."""
+    provider = destination.DestinationProvider()
+    messages = check_reasons(
+        provider,
+        {
+            destination.NAME: "sensors-uplinks",
+            destination.EXPRESSION: "sensors_uplinks",
+            destination.EXPRESSION_TYPE: destination.RULE_NAME,
+            destination.ROLE_ARN: ROLE_ARN,
+            destination.OWNER: OWNER,
+        },
+        [
+            {"name": None, "expression": None, "expressionType": None, "roleArn": None},
+            {"name": "sensors uplinks", "expressionType": "Topic", "roleArn": "sidewalk"},
+            {"name": "d" * 129, "expression": "", "description": "d" * 2049},
+            {"name": 5, "expression": "e" * 2049, "roleArn": 5, "nam": "sensors-uplinks"},
+            *SHARED_BAD_INPUTS,
+        ],
+    )
+    props: dict[str, Any] = {
+        destination.NAME: "sensors-uplinks",
+        destination.EXPRESSION: "sensors_uplinks",
+        destination.EXPRESSION_TYPE: destination.RULE_NAME,
+        destination.ROLE_ARN: ROLE_ARN,
+        destination.DESCRIPTION: "",
+        destination.TAGS: {},
+        destination.REGION: REGION,
+        destination.OWNER: OWNER,
+    }
+    by_name = {"Name": "sensors-uplinks"}
+    stubber = stubbed(monkeypatch)
+    # The name taken, by another stack's Destination, then by one with no owner tag: create refuses both.
+    for tags in ([{"Key": OWNER_KEY, "Value": ANOTHER_OWNER}], []):
+        stubber.add_client_error("create_destination", _aws.CONFLICT, "Destination already exists", 409)
+        stubber.add_response("get_destination", {"Arn": DESTINATION_ARN, "Name": "sensors-uplinks"}, by_name)
+        stubber.add_response("list_tags_for_resource", {"Tags": tags}, {"ResourceArn": DESTINATION_ARN})
+    messages += [refused(provider.create, props) for _ in range(2)]
+    stubber.assert_no_pending_responses()
+    # The Destination's other calls answer as UpdateDestination does in produced_messages.
+    return messages + conflict_and_gone(
+        (destination._DESTINATION_IN_USE, "DeleteDestination"),
+        (_tags.tagging(destination.DESTINATION), "TagResource"),
+    )
 
 
 def troubleshooting_rows(title: str = "Troubleshooting") -> list[str]:
@@ -773,6 +823,13 @@ DEVICE_ARN = f"arn:aws:iotwireless:us-east-1:123456789012:WirelessDevice/{TASK_I
 REGION = "us-east-1"
 OWNER = "sidewalk-partner-account/devices/sensor-1"
 ANOTHER_OWNER = "sidewalk-partner-account/devices/sensor-2#0123456789abcdef"
+ROLE_ARN = "arn:aws:iam::123456789012:role/sidewalk-destination"
+DESTINATION_ARN = "arn:aws:iotwireless:us-east-1:123456789012:Destination/sensors-uplinks"
+# Inputs that break the rules every resource shares: tags, region and owner.
+SHARED_BAD_INPUTS: list[dict[str, Any]] = [
+    {"tags": ["a"], "region": "moon-1", "owner": "no-slashes"},
+    {"tags": {"aws:x": "v", OWNER_KEY: "v"}},
+]
 
 
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Stubber:
@@ -814,19 +871,25 @@ def check_reasons(provider: Any, base: dict[str, Any], bad_inputs: list[dict[str
     return reasons
 
 
+def conflict_and_gone(*calls: tuple[_aws.ResourceKind, str]) -> list[str]:
+    """Return what AWS's ConflictException and ResourceNotFoundException say on each operation of a kind."""
+    messages = []
+    for kind, operation in calls:
+        for code in (_aws.CONFLICT, _aws.NOT_FOUND):
+            failure = ClientError({"Error": {"Code": code, "Message": "AWS's message"}}, operation)
+            messages.append(refused(raising, failure, operation, kind))
+    return messages
+
+
 def device_check_reasons() -> list[str]:
     """Return the reasons the checks of the profile, the device and the import task give, every rule hit."""
-    shared: list[dict[str, Any]] = [
-        {"tags": ["a"], "region": "moon-1", "owner": "no-slashes"},
-        {"tags": {"aws:x": "v", OWNER_KEY: "v"}},
-    ]
     profile = check_reasons(
         device_profile.DeviceProfileProvider(),
         {"owner": OWNER},
         [
             {"name": "n" * 257, "adoptExistingId": "", "adoptExisting": "yes", "names": "x"},
             {"name": 5, "adoptExistingId": "i" * 257},
-            *shared,
+            *SHARED_BAD_INPUTS,
         ],
     )
     device = check_reasons(
@@ -843,7 +906,7 @@ def device_check_reasons() -> list[str]:
             {"sidewalkManufacturingSn": "s" * 65, "deviceProfileId": "i" * 257, "destinationName": "d" * 129},
             {"name": "n" * 257, "description": "d" * 2049, "positioning": "On", "adoptExisting": "yes"},
             {"sidewalkManufacturingSn": 5, "deviceName": "sensor-1"},
-            *shared,
+            *SHARED_BAD_INPUTS,
         ],
     )
     task = check_reasons(
@@ -859,7 +922,7 @@ def device_check_reasons() -> list[str]:
             {"sidewalkManufacturingSn": None, "deviceCreationFile": "s3://b/k", "role": "", "deviceName": ""},
             {"destinationName": None, "waitTimeoutSeconds": 0, "pollIntervalSeconds": "5", "strict": "yes"},
             {"positioning": "On", "deviceName": "n" * 257, "name": "sensor-1"},
-            *shared,
+            *SHARED_BAD_INPUTS,
         ],
     )
     return profile + device + task
@@ -1018,15 +1081,12 @@ def device_produced_messages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     messages = device_check_reasons() + fleet_messages(tmp_path)
     messages += profile_messages(monkeypatch) + device_messages(monkeypatch)
     messages += import_task_messages(monkeypatch)
-    for kind, operation in (
+    messages += conflict_and_gone(
         (device_profile.DEVICE_PROFILE, "CreateDeviceProfile"),
         (device_profile._PROFILE_IN_USE, "DeleteDeviceProfile"),
         (_tags.tagging(wireless_device.WIRELESS_DEVICE), "TagResource"),
         (import_task.IMPORT_TASK, "StartWirelessDeviceImportTask"),
-    ):
-        for code in (_aws.CONFLICT, _aws.NOT_FOUND):
-            failure = ClientError({"Error": {"Code": code, "Message": "AWS's message"}}, operation)
-            messages.append(refused(raising, failure, operation, kind))
+    )
     _ownership.leave_alone("DeleteDeviceProfile", device_profile.DEVICE_PROFILE.noun, "x", REGION, None)
     _ownership.leave_alone("DeleteWirelessDevice", wireless_device.WIRELESS_DEVICE.noun, "x", REGION, None)
     return messages + warned
