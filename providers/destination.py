@@ -77,8 +77,8 @@ _UPDATABLE = (EXPRESSION, EXPRESSION_TYPE, ROLE_ARN, DESCRIPTION)
 _CREATE = "CreateDestination"
 _DELETE = "DeleteDestination"
 _TAKE_OVER = (
-    "choose another name, or remove it from the stack that holds it (`pulumi state delete` there "
-    "leaves it in place) and delete it"
+    "choose another name, or remove it from the stack that holds it, if one does (`pulumi state "
+    "delete` there leaves it in place) and delete it"
 )
 
 

@@ -89,7 +89,7 @@ _GET = "GetDeviceProfile"
 _DELETE = "DeleteDeviceProfile"
 _TAKE_OVER = (
     "set adoptExisting to true as well to take it over (its holder's `pulumi destroy` then leaves it in "
-    "place), or remove it from the stack that holds it"
+    "place), or remove it from the stack that holds it, if one does"
 )
 
 

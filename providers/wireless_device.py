@@ -113,7 +113,7 @@ _GET = "GetWirelessDevice"
 _DELETE = "DeleteWirelessDevice"
 _TAKE_OVER = (
     "set adoptExisting to true to take it over (its holder's `pulumi destroy` then leaves it in place), "
-    "or remove it from the stack that holds it and delete it"
+    "or remove it from the stack that holds it, if one does, and delete it"
 )
 
 

@@ -507,7 +507,7 @@ def test_a_profile_another_stack_holds_is_refused_unless_adopt_existing_says_so(
     assert refusal(exc) == (
         f"Adopting device profile {made['Id']!r} in us-east-1 failed: it is held by resource 'sensors' of "
         "stack 'other' in project 'p'; set adoptExisting to true as well to take it over (its holder's "
-        "`pulumi destroy` then leaves it in place), or remove it from the stack that holds it."
+        "`pulumi destroy` then leaves it in place), or remove it from the stack that holds it, if one does."
     )
     assert emulator.calls() == [GET, LIST_TAGS]
     assert live_owner(iotwireless, made["Arn"]) == "p/other/sensors#00"

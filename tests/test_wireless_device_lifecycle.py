@@ -358,7 +358,7 @@ def test_create_over_a_device_held_elsewhere_fails_in_one_sentence(
     )
     assert last.endswith(
         "; set adoptExisting to true to take it over (its holder's `pulumi destroy` then leaves it "
-        "in place), or remove it from the stack that holds it and delete it."
+        "in place), or remove it from the stack that holds it, if one does, and delete it."
     )
     assert emulator.calls() == DEVICE_TAKE_OVER_CALLS
     assert engine.resources == {}
