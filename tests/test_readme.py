@@ -323,13 +323,7 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     )
     for region in ("us-east-1", "us-west-2"):
         for operation, resource_id, kind in calls:
-            for failure in failures:
-                with (
-                    pytest.raises(_aws.PartnerAccountError) as exc,
-                    _aws.translated(operation, resource_id, region, kind),
-                ):
-                    raise failure
-                messages.append(str(exc.value))
+            messages += [refused(raising, f, operation, kind, resource_id, region) for f in failures]
     bad_inputs: list[dict[str, Any]] = [
         {"amazonId": None, "appServerPrivateKey": None},
         {"amazonId": "", "appServerPrivateKey": "0x" + KEY},
@@ -339,10 +333,8 @@ def produced_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         {"region": "moon-1", "clientRequestToken": "a b", "adoptExisting": "yes"},
     ]
     bad_inputs += [{"tags": {OWNER_KEY: "x"}, "owner": "no-slashes"}]
-    for inputs in bad_inputs:
-        news = {"amazonId": "amzn1.account.EXAMPLE", "appServerPrivateKey": KEY, "owner": "p/s/n", **inputs}
-        news = {k: v for k, v in news.items() if v is not None}
-        messages += [f.reason for f in PartnerAccountProvider().check({}, news).failures]
+    base = {"amazonId": "amzn1.account.EXAMPLE", "appServerPrivateKey": KEY, "owner": "p/s/n"}
+    messages += check_reasons(PartnerAccountProvider(), base, bad_inputs)
     for marker in ("p/dev/sidewalk#0123456789abcdef", None):
         operation, remedy = "AssociateAwsAccountWithPartnerAccount", partner_account._TAKE_OVER
         messages.append(
@@ -854,9 +846,11 @@ def refused(call: Any, *args: Any) -> str:
     return str(exc.value)
 
 
-def raising(failure: Exception, operation: str, kind: _aws.ResourceKind) -> None:
+def raising(
+    failure: Exception, operation: str, kind: _aws.ResourceKind, resource_id: str = "x", region: str = REGION
+) -> None:
     """Raise a boto3 failure inside the translation of a call on a resource of this kind."""
-    with _aws.translated(operation, "x", REGION, kind):
+    with _aws.translated(operation, resource_id, region, kind):
         raise failure
 
 
