@@ -1,10 +1,12 @@
 """The device fleet through the real `pulumi` CLI: preview, up and destroy of N SidewalkDevices.
 
-Three kinds make the same AWS calls, played back to back for each latency and size, round after
+Four kinds make the same AWS calls, played back to back for each latency and size, round after
 round, in an order that turns every round, so that the machine's drift falls on all alike:
 
 - device: `bench/fleet_stack/` with one SidewalkDeviceProfile and N SidewalkDevices;
 - floor: the same program on the least boto3 providers (bench/fleet_floor.py): the figure to beat;
+- kept: the floor's providers keeping in the state what SidewalkDevice keeps (its inputs, the
+  certificates and the secret private keys): what the engine costs for that state alone;
 - boto3: `python -m bench.fleet_boto3`, the calls alone, as many at once as the engine runs.
 
 The Destination the devices name is made in the emulator with boto3, outside the stacks.
@@ -51,8 +53,13 @@ __all__ = [
     "measure_fleet",
 ]
 
-KINDS = ("device", "floor", "boto3")
-_NAMES = {"device": "SidewalkDevice", "floor": "device floor", "boto3": "boto3 script"}
+KINDS = ("device", "floor", "kept", "boto3")
+_NAMES = {
+    "device": "SidewalkDevice",
+    "floor": "device floor",
+    "kept": "floor keeping the device's state",
+    "boto3": "boto3 script",
+}
 _PROGRAM = PROJECT_ROOT / "bench" / "fleet_stack"
 # The goal of issue 17: the device stack at most 1.1 times the floor stack's time.
 GOAL_RATIO = 1.1
@@ -149,10 +156,12 @@ def measure_fleet(
         "Fleet: the real `pulumi` (`make cli`), a file backend, passphrase secrets; a stack of "
         "`bench/fleet_stack/` holds one device profile and N devices on one Destination made with boto3 "
         "beforehand. Each round plays, for every latency and size, `preview`, `up --skip-preview` and "
-        "`destroy --skip-preview` of the SidewalkDevice stack and of the device floor (the same program "
-        "on the least boto3 providers making the same calls: bench/fleet_floor.py), and the up and destroy "
-        f"of a plain boto3 script making the same calls {parallel} at a time (`python -m "
-        f"bench.fleet_boto3`; {parallel} is the CLI's default --parallel), in the order ABC, CBA, ABC ...; "
+        "`destroy --skip-preview` of (A) the SidewalkDevice stack, (B) the device floor (the same program "
+        "on the least boto3 providers making the same calls: bench/fleet_floor.py) and (C) the floor "
+        "keeping the state SidewalkDevice keeps (its inputs echoed, the certificates and the secret "
+        "private keys), then (D) the up and destroy of a plain boto3 script making the same calls "
+        f"{parallel} at a time (`python -m bench.fleet_boto3`; {parallel} is the CLI's default --parallel), "
+        "in the order ABCD, DCBA, ABCD ... round after round of each size and latency; "
         "ratios are medians of the per-round ratios, with the 95% interval of that median "
         "(distribution-free; with fewer than 6 rounds, the range). The engine sends "
         f"{parallel} operations at once, but the SDK's dynamic provider server answers with "
@@ -376,7 +385,7 @@ def _progress(cases: dict[tuple[str, int, float], _Case], size: int, latency: fl
     progress(
         f"fleet: {size} devices at {latency * 1000:.0f} ms: up "
         + ", ".join(f"{_NAMES[kind]} {seconds:.2f} s" for kind, seconds in up.items())
-        + f"; SidewalkDevice / floor {up['device'] / up['floor']:.3f}"
+        + f"; SidewalkDevice / floor {up['device'] / up['floor']:.3f}, / kept {up['device'] / up['kept']:.3f}"
     )
 
 
@@ -417,7 +426,7 @@ def _rows(
                 note = ""
                 _calls_row(report, cases, size, latency, command, at)
             if size == max(sizes):
-                _memory_rows(report, cases["device", size, latency], cases["floor", size, latency], at)
+                _memory_rows(report, {kind: cases[kind, size, latency] for kind in KINDS[:-1]}, at)
         small, large = min(sizes), max(sizes)
         if large > small:
             for kind in KINDS:
@@ -445,6 +454,8 @@ def _time_rows(
     """Add the rows of one command's time: against the floor, and what the engine adds to the script."""
     ratios = _ratios(cases, size, latency, command, "floor")
     verdict, missed = _verdict(ratios)
+    kept = _ratios(cases, size, latency, command, "kept")
+    kept_verdict, kept_missed = _verdict(kept)
     kinds = [kind for kind in KINDS if command in cases[kind, size, latency].timings]
     figures = "; ".join(f"{_NAMES[k]} {cases[k, size, latency].get(command).describe()}" for k in kinds)
     cpu = statistics.median(_ratios(cases, size, latency, f"{command}_cpu", "floor"))
@@ -458,9 +469,20 @@ def _time_rows(
             missed=missed,
         )
     )
+    kept_cpu = statistics.median(_ratios(cases, size, latency, f"{command}_cpu", "kept"))
+    report.add(
+        Row(
+            "fleet",
+            f"`pulumi {command}` wall time, SidewalkDevice / {_NAMES['kept']}, {at.split(' [')[0]}",
+            f"{_spread(kept)}; CPU {kept_cpu:.3f}",
+            f"≤ {GOAL_RATIO}",
+            kept_verdict,
+            missed=kept_missed,
+        )
+    )
     if command == "preview":
         return
-    ours, floor, script = (cases[kind, size, latency].get(command).samples for kind in KINDS)
+    ours, floor, script = (cases[k, size, latency].get(command).samples for k in ("device", "floor", "boto3"))
     engine = statistics.median(a - b for a, b in zip(ours, script, strict=True))
     floor_over_script = statistics.median(a / b for a, b in zip(floor, script, strict=True))
     report.add(
@@ -497,7 +519,8 @@ def _calls_row(
         goal = f"{len(device)} a device: {_sequence(device)}; {len(profile)} for the profile: "
         goal += _sequence(profile)
         if met:
-            figure = f"{len(device)} a device, {sum(expected.values())} in all, in every run of the 3 kinds"
+            figure = f"{len(device)} a device, {sum(expected.values())} in all, "
+            figure += f"in every run of the {len(KINDS)} kinds"
         else:
             wrong = next(counter for counter in seen if counter != expected)
             figure = "differs: " + ", ".join(f"{op} {n}" for op, n in sorted(wrong.items()))
@@ -513,8 +536,8 @@ def _calls_row(
     )
 
 
-def _memory_rows(report: Report, device: _Case, floor: _Case, at: str) -> None:
-    mib = {name: [k / 1024 for k in case.rss_kib] for name, case in (("device", device), ("floor", floor))}
+def _memory_rows(report: Report, stacks: dict[str, _Case], at: str) -> None:
+    mib = {name: [k / 1024 for k in case.rss_kib] for name, case in stacks.items()}
     allowed = statistics.median(mib["floor"]) + MEMORY_MARGIN_MIB
     ours = statistics.median(mib["device"])
     for name, values in mib.items():
@@ -531,16 +554,12 @@ def _memory_rows(report: Report, device: _Case, floor: _Case, at: str) -> None:
             )
         )
     size = int(at.split()[0])
-    kib = {
-        name: statistics.median(case.state_bytes) / 1024
-        for name, case in (("device", device), ("floor", floor))
-    }
+    kib = {name: statistics.median(case.state_bytes) / 1024 for name, case in stacks.items()}
     report.add(
         Row(
             "fleet",
             f"state file after `pulumi up`, {at}",
-            f"SidewalkDevice {kib['device']:.0f} KiB ({kib['device'] / size:.2f} KiB a device); "
-            f"device floor {kib['floor']:.0f} KiB ({kib['floor'] / size:.2f} KiB a device)",
+            "; ".join(f"{_NAMES[name]} {n:.0f} KiB ({n / size:.2f} KiB a device)" for name, n in kib.items()),
         )
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, ResourceProvider
 
-__all__ = ["FloorDeviceProfileProvider", "FloorDeviceProvider"]
+__all__ = ["FloorDeviceProfileProvider", "FloorDeviceProvider", "KeptDeviceProvider"]
 
 # providers._tags.OWNER_KEY, spelled out: importing providers would add its imports to the floor's.
 OWNER_KEY = "pulumi-sidewalk:owner"
@@ -63,13 +63,37 @@ class FloorDeviceProvider(ResourceProvider):
             Tags=_tag_list({**props["tags"], OWNER_KEY: marker}),
         )["Id"]
         live = client.get_wireless_device(Identifier=device_id, IdentifierType="WirelessDeviceId")
-        return CreateResult(device_id, {"arn": live["Arn"], "ownerMarker": marker})
+        return CreateResult(device_id, {**self.kept(props, live), "arn": live["Arn"], "ownerMarker": marker})
+
+    def kept(self, props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+        """Return the outputs kept beyond the ARN and the owner marker: none."""
+        return {}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Remove the device while the live owner tag is the one this resource recorded."""
         client = _iotwireless()
         if _owner_tag(client, props["arn"]) == props["ownerMarker"]:
             client.delete_wireless_device(Id=id_)
+
+
+class KeptDeviceProvider(FloorDeviceProvider):
+    """The floor's device, keeping in the state what SidewalkDevice keeps: its inputs and AWS's answer.
+
+    The same calls as the floor; the outputs are the inputs echoed, the ARN, SidewalkId, status,
+    certificates and private keys of the GetWirelessDevice answer, and the owner marker, as
+    providers/wireless_device.py returns them, so that the state is as large as the device's.
+    """
+
+    def kept(self, props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+        """Return the inputs echoed and what the GetWirelessDevice answer generated."""
+        sidewalk = live.get("Sidewalk") or {}
+        return {
+            **{k: v for k, v in props.items() if k != "__provider"},
+            "sidewalkId": sidewalk.get("SidewalkId", ""),
+            "status": sidewalk.get("Status", ""),
+            "deviceCertificates": sidewalk.get("DeviceCertificates", []),
+            "privateKeys": sidewalk.get("PrivateKeys", []),
+        }
 
 
 def _marker(owner: str) -> str:

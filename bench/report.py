@@ -62,7 +62,8 @@ class Report:
         """Return an earlier RESULTS.md with this report's rows in place of its rows of the same measures.
 
         The earlier file keeps its header, machine and notes; this report's notes are added to them (a
-        note already there keeps its number), and a paragraph says when the new rows were measured.
+        note already there is not repeated), a note no row cites any more is dropped and the rest are
+        numbered anew, and a paragraph says when the new rows were measured.
         """
         head, rest = existing.split("## Results\n\n", 1)
         table, rest = rest.split("\n\n", 1)
@@ -82,7 +83,7 @@ class Report:
         fresh = [
             tuple(renumber(c) for c in (r.measure, r.case, r.figure, r.goal, r.verdict)) for r in self.rows
         ]
-        rows = kept + fresh
+        rows, notes = _cited_only(kept + fresh, notes)
         missed = sum(1 for cells in rows if cells[4].startswith("MISSED"))
         verdict = "Every goal is met." if not missed else f"Goals missed: {missed} (rows marked MISSED)."
         label = ", ".join(sorted(measures))
@@ -208,3 +209,14 @@ def _commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return f"{commit}, with uncommitted changes to providers/ or components/" if dirty else commit
+
+
+def _cited_only(rows: list[tuple[str, ...]], notes: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Return the rows citing the notes by new numbers, and the notes they cite, in order."""
+    cited = sorted({int(n) for cells in rows for cell in cells for n in re.findall(r"\[(\d+)\]", cell)})
+    numbers = {str(old): f"[{new}]" for new, old in enumerate(cited, start=1)}
+
+    def renumber(cell: str) -> str:
+        return re.sub(r"\[(\d+)\]", lambda m: numbers[m.group(1)], cell)
+
+    return [tuple(map(renumber, cells)) for cells in rows], [notes[old - 1] for old in cited]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import os
 import shutil
@@ -18,7 +19,7 @@ from demo.cli import at_hand
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.engine.engine import Engine
-from tests.engine.provider import ProviderProcess
+from tests.engine.provider import PROJECT_ROOT, ProviderProcess
 from tests.support import KEY, STACK_AMAZON_ID, Stack, Turns, emulator_env, machine_gaps
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ LONG = "long"
 # The folder of the locks by which xdist's workers take turns, which the controller hands each worker.
 TURNS = "sidewalk_turns"
 _turns_folder = pytest.StashKey[Path]()
+# The project's packages, which every program, provider server and harness process a test starts
+# imports again: compiled once per session, their bytecode is read instead of compiled in each of
+# them, also where PYTHONDONTWRITEBYTECODE keeps Python from writing it itself.
+COMPILED_PACKAGES = ("providers", "components", "tests", "bench", "demo", "provisioning", "policy")
 # On a worker: the turn it holds, from one test to the next while they are serial.
 _turn_held = pytest.StashKey[contextlib.ExitStack]()
 
@@ -49,6 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(gaps)
     if not hasattr(config, "workerinput"):
         config.stash[_turns_folder] = Path(tempfile.mkdtemp(prefix="sidewalk-turns-"))
+        for package in COMPILED_PACKAGES:
+            compileall.compile_dir(PROJECT_ROOT / package, quiet=1)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -32,6 +32,8 @@ def test_fleet_section_times_counts_and_weighs_two_devices(
         assert re.match(r"\d+\.\d{3} \(n=1; ", timed.figure), timed.figure
         assert timed.goal == f"≤ {GOAL_RATIO}"
         assert timed.verdict.startswith(("met", "MISSED")), timed.verdict
+        kept = rows[f"`pulumi {command}` wall time, SidewalkDevice / floor keeping the device's state, {at}"]
+        assert re.match(r"\d+\.\d{3} \(n=1; .*; CPU \d+\.\d{3}$", kept.figure), kept.figure
         calls = rows[f"calls of `{command}`, {at}"]
         assert (calls.verdict, calls.missed) == ("at the limit", False), calls.figure
     assert rows[f"calls of `preview`, {at}"].figure == "0 calls in every run"
@@ -40,11 +42,17 @@ def test_fleet_section_times_counts_and_weighs_two_devices(
     assert f"`pulumi destroy` less the boto3 script, {at}: what the engine costs" in rows
 
     # The provider server was found and read while the up ran; the checkpoint holds the stack.
-    for name in ("SidewalkDevice", "device floor"):
+    for name in ("SidewalkDevice", "device floor", "floor keeping the device's state"):
         peak = rows[f"peak RSS of the provider server, `pulumi up`, {name}, {at}"].figure
         assert float(peak.split()[0]) > 20, peak
-    state = re.findall(r"(\d+) KiB \(", rows[f"state file after `pulumi up`, {at}"].figure)
-    assert len(state) == 2 and all(int(kib) > 0 for kib in state)
+    # The kept floor's checkpoint is the device stack's size within 10%, the bare floor's smaller.
+    device, floor, kept = (
+        float(kib)
+        for kib in re.findall(
+            r"\(([\d.]+) KiB a device\)", rows[f"state file after `pulumi up`, {at}"].figure
+        )
+    )
+    assert floor < 0.9 * device and abs(kept - device) < 0.1 * device, (device, floor, kept)
 
     [throttled] = [row for row in report.rows if "throttled at 1 a second" in row.case]
     assert (throttled.verdict, throttled.missed) == ("met", False), throttled.figure
@@ -70,7 +78,7 @@ def test_expected_calls_are_the_providers_sequences_per_device() -> None:
 
 
 def test_merge_replaces_only_the_sections_run_and_keeps_the_notes() -> None:
-    """A merged RESULTS.md keeps other sections' rows and notes, and numbers the new notes after them."""
+    """A merge keeps other sections' rows and notes, drops the notes of rows replaced, adds the new."""
     earlier = Report()
     earlier.add(Row("calls", f"create {earlier.note('calls note')}", "3", "2", "MISSED; kept", missed=True))
     earlier.add(Row("fleet", f"old fleet row {earlier.note('old fleet note')}", "9 s"))
@@ -87,12 +95,13 @@ def test_merge_replaces_only_the_sections_run_and_keeps_the_notes() -> None:
     assert table[2:] == [
         "| calls | create [1] | 3 | 2 | MISSED; kept |",
         "| scale | a \\| piped case | 1 s |  |  |",
-        "| fleet | new fleet row [3] | 1.02 | ≤ 1.1 | met |",
+        "| fleet | new fleet row [2] | 1.02 | ≤ 1.1 | met |",
         "| fleet | again [1] | 2 a device |  |  |",
     ]
     assert "Goals missed: 1 (rows marked MISSED)." in merged
     assert "Merged: the rows of fleet are from a later run" in merged
-    assert merged.endswith("## Notes\n\n1. calls note\n2. old fleet note\n3. fleet note\n")
+    # The old fleet row was the only one citing its note: both are gone, and the new note takes its number.
+    assert merged.endswith("## Notes\n\n1. calls note\n2. fleet note\n")
     # Merging again replaces the earlier merge's rows and paragraph instead of adding to them.
     again = fresh.merged(merged, 30.0, (3.0, 4.0))
     assert again.count("Merged: the rows of fleet") == 1

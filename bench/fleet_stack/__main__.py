@@ -1,8 +1,9 @@
 """The fleet benchmark's program: one device profile and `fleet:count` devices of the kind `fleet:kind`.
 
-Kinds: `device` (SidewalkDeviceProfile and SidewalkDevices, as a fleet program registers them) and
-`floor` (the least boto3 providers making the same calls, bench/fleet_floor.py). The devices' uplinks
-go to the Destination `fleet:destination`, made outside the stack.
+Kinds: `device` (SidewalkDeviceProfile and SidewalkDevices, as a fleet program registers them),
+`floor` (the least boto3 providers making the same calls, bench/fleet_floor.py) and `kept` (the floor
+keeping the inputs and outputs SidewalkDevice keeps). The devices' uplinks go to the Destination
+`fleet:destination`, made outside the stack.
 """
 
 from __future__ import annotations
@@ -10,10 +11,18 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import Resource
 
-from bench.fleet_floor import FloorDeviceProfileProvider, FloorDeviceProvider
+from bench.fleet_floor import FloorDeviceProfileProvider, FloorDeviceProvider, KeptDeviceProvider
 from components.device_profile import SidewalkDeviceProfile, SidewalkDeviceProfileArgs
 from components.partner_account import owner_of
 from components.wireless_device import SidewalkDevice, SidewalkDeviceArgs
+from providers.wireless_device import (
+    ARN,
+    DEVICE_CERTIFICATES,
+    OWNER_MARKER,
+    PRIVATE_KEYS,
+    SIDEWALK_ID,
+    STATUS,
+)
 
 
 class FloorDeviceProfile(Resource, module="bench", name="FloorDeviceProfile"):
@@ -29,6 +38,8 @@ kind, count = config.require("kind"), config.require_int("count")
 destination = config.require("destination")
 tags = {"team": "iot"}
 PROFILE = "fleet-profile"
+# The outputs SidewalkDevice adds to its inputs.
+OUTPUTS = (ARN, SIDEWALK_ID, STATUS, DEVICE_CERTIFICATES, PRIVATE_KEYS, OWNER_MARKER)
 
 if kind == "device":
     profile = SidewalkDeviceProfile(PROFILE, SidewalkDeviceProfileArgs(name=PROFILE, tags=tags))
@@ -44,10 +55,15 @@ if kind == "device":
                 tags=tags,
             ),
         )
-elif kind == "floor":
+elif kind in ("floor", "kept"):
     floor_profile = FloorDeviceProfile(
         FloorDeviceProfileProvider(), PROFILE, {"name": PROFILE, "tags": tags, "owner": owner_of(PROFILE)}
     )
+    # The kept floor has the inputs SidewalkDevice has once its Check fills the defaults, and its outputs.
+    kept = {"description": "", "positioning": "Disabled", "region": "us-east-1", "adoptExisting": False}
+    kept |= dict.fromkeys(OUTPUTS)
+    provider = KeptDeviceProvider() if kind == "kept" else FloorDeviceProvider()
+    secret = pulumi.ResourceOptions(additional_secret_outputs=[PRIVATE_KEYS] if kind == "kept" else [])
     for i in range(count):
         name = f"device-{i:04d}"
         inputs = {
@@ -57,7 +73,8 @@ elif kind == "floor":
             "destinationName": destination,
             "tags": tags,
             "owner": owner_of(name),
+            **(kept if kind == "kept" else {}),
         }
-        FloorDevice(FloorDeviceProvider(), name, inputs)
+        FloorDevice(provider, name, inputs, secret)
 else:
-    raise pulumi.RunError(f"fleet:kind must be device or floor, not {kind!r}")
+    raise pulumi.RunError(f"fleet:kind must be device, floor or kept, not {kind!r}")
