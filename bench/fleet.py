@@ -1,7 +1,8 @@
 """The device fleet through the real `pulumi` CLI: preview, up and destroy of N SidewalkDevices.
 
 Four kinds make the same AWS calls, played back to back for each latency and size, round after
-round, in an order that turns every round, so that the machine's drift falls on all alike:
+round, in an order that turns every round and every case, so that the machine's drift falls on all
+alike:
 
 - device: `bench/fleet_stack/` with one SidewalkDeviceProfile and N SidewalkDevices;
 - floor: the same program on the least boto3 providers (bench/fleet_floor.py): the figure to beat;
@@ -15,6 +16,7 @@ The Destination the devices name is made in the emulator with boto3, outside the
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import re
 import resource
@@ -51,6 +53,7 @@ __all__ = [
     "GOAL_RATIO",
     "THROTTLED_RATE",
     "measure_fleet",
+    "play_order",
 ]
 
 KINDS = ("device", "floor", "kept", "boto3")
@@ -161,7 +164,8 @@ def measure_fleet(
         "keeping the state SidewalkDevice keeps (its inputs echoed, the certificates and the secret "
         "private keys), then (D) the up and destroy of a plain boto3 script making the same calls "
         f"{parallel} at a time (`python -m bench.fleet_boto3`; {parallel} is the CLI's default --parallel), "
-        "in the order ABCD, DCBA, ABCD ... round after round of each size and latency; "
+        "in the order ABCD or DCBA, turning from one round of a size and latency to the next and from "
+        "one size and latency to the next; "
         "ratios are medians of the per-round ratios, with the 95% interval of that median "
         "(distribution-free; with fewer than 6 rounds, the range). The engine sends "
         f"{parallel} operations at once, but the SDK's dynamic provider server answers with "
@@ -192,23 +196,22 @@ def measure_fleet(
         rounds: collections.Counter[tuple[float, int]] = collections.Counter()
         while True:
             played = False
-            for latency in latencies:
-                for size in sizes:
-                    at = (latency, size)
-                    if rounds[at] >= runs or (at in last and time.perf_counter() + last[at] > deadline):
-                        continue
-                    emulator.faults.set_latency(latency)
-                    round_started = time.perf_counter()
-                    for kind in KINDS if rounds[at] % 2 == 0 else tuple(reversed(KINDS)):
-                        case = cases.setdefault((kind, size, latency), _Case())
-                        if kind == "boto3":
-                            _play_script(root, emulator, client, case, size, parallel)
-                        else:
-                            _play_stack(project(kind, size), emulator, client, case, size)
-                    emulator.faults.set_latency(0)
-                    last[at], played = time.perf_counter() - round_started, True
-                    rounds[at] += 1
-                    _progress(cases, size, latency)
+            for turn, (latency, size) in enumerate(itertools.product(latencies, sizes)):
+                at = (latency, size)
+                if rounds[at] >= runs or (at in last and time.perf_counter() + last[at] > deadline):
+                    continue
+                emulator.faults.set_latency(latency)
+                round_started = time.perf_counter()
+                for kind in play_order(rounds[at], turn):
+                    case = cases.setdefault((kind, size, latency), _Case())
+                    if kind == "boto3":
+                        _play_script(root, emulator, client, case, size, parallel)
+                    else:
+                        _play_stack(project(kind, size), emulator, client, case, size)
+                emulator.faults.set_latency(0)
+                last[at], played = time.perf_counter() - round_started, True
+                rounds[at] += 1
+                _progress(cases, size, latency)
             if not played:
                 break
         seconds = time.perf_counter() - started
@@ -225,6 +228,15 @@ def measure_fleet(
         if throttled_size:
             device_project = project("device", throttled_size)
             _throttled(report, device_project, emulator, client, throttled_size, throttled_rate)
+
+
+def play_order(round_: int, case: int) -> tuple[str, ...]:
+    """Return the order of the kinds in a round of a case (a size and latency, by its place in the loop).
+
+    It turns from one round of a case to the next and from one case to the next, so that drift of the
+    machine falls on every kind alike, and even a run of one round does not play every case alike.
+    """
+    return KINDS if (round_ + case) % 2 == 0 else tuple(reversed(KINDS))
 
 
 def default_parallelism(cli_bin: Path) -> int:

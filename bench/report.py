@@ -205,10 +205,11 @@ def _commit() -> str:
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--", "providers", "components")
+        # The benchmarks' own floors and programs are measured code too.
+        dirty = git("status", "--porcelain", "--", "providers", "components", "bench")
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
-    return f"{commit}, with uncommitted changes to providers/ or components/" if dirty else commit
+    return f"{commit}, with uncommitted changes to providers/, components/ or bench/" if dirty else commit
 
 
 def _cited_only(rows: list[tuple[str, ...]], notes: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:

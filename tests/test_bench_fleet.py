@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.fleet import GOAL_RATIO, expected_calls, measure_fleet
+from bench.fleet import GOAL_RATIO, KINDS, expected_calls, measure_fleet, play_order
 from bench.report import Report, Row
 from tests.emulator import Emulator
 
@@ -75,6 +75,14 @@ def test_expected_calls_are_the_providers_sequences_per_device() -> None:
         "DeleteWirelessDevice": 2,
     }
     assert expected_calls("preview", 1000) == {}
+
+
+def test_the_order_of_the_kinds_turns_every_round_and_every_case() -> None:
+    """Round after round of a case, and case after case of one round, the kinds play in turned order."""
+    backwards = tuple(reversed(KINDS))
+    assert [play_order(round_, 0) for round_ in range(3)] == [KINDS, backwards, KINDS]
+    assert [play_order(0, case) for case in range(4)] == [KINDS, backwards, KINDS, backwards]
+    assert play_order(1, 1) == KINDS
 
 
 def test_merge_replaces_only_the_sections_run_and_keeps_the_notes() -> None:
