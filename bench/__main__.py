@@ -19,7 +19,7 @@ from tests.emulator import Emulator
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MIN_RUNS = 5
-SECTIONS = ("calls", "cold", "imports", "scale", "memory", "pairs", "e2e", "fleet")
+SECTIONS = ("calls", "cold", "imports", "scale", "memory", "pairs", "e2e", "fleet", "fleet-once")
 # Each end-to-end run is a handful of CLI commands of seconds each: fewer runs keep `make bench` short.
 E2E_RUNS = 3
 # Wall time the PartnerAccount / boto3 floor pairs may take, all sizes: the goal's runs. On a quiet
@@ -110,17 +110,20 @@ def main(argv: list[str] | None = None) -> int:
             measure_floor_pairs(emulator, report, pair_sizes, args.pairs_budget)
         if "e2e" in sections:
             measure_end_to_end(emulator, report, sizes, latencies, args.e2e_runs)
-        if "fleet" in sections:
-            measure_fleet(
-                emulator,
-                report,
-                [int(s) for s in args.fleet_sizes.split(",")],
-                [float(ms) / 1000 for ms in args.fleet_latencies.split(",")],
-                args.fleet_budget,
-                args.fleet_runs,
-                args.fleet_throttled_size,
-                args.fleet_throttle_rate,
-            )
+        # `fleet-once`: the same fleets, the state saved once at the end of each command, none throttled.
+        for section, saved_once in (("fleet", False), ("fleet-once", True)):
+            if section in sections:
+                measure_fleet(
+                    emulator,
+                    report,
+                    [int(s) for s in args.fleet_sizes.split(",")],
+                    [float(ms) / 1000 for ms in args.fleet_latencies.split(",")],
+                    args.fleet_budget,
+                    args.fleet_runs,
+                    0 if saved_once else args.fleet_throttled_size,
+                    args.fleet_throttle_rate,
+                    saved_once=saved_once,
+                )
     seconds, load = time.perf_counter() - started, (load_at_start, os.getloadavg()[0])
     if args.merge and args.output.exists():
         markdown = report.merged(args.output.read_text(), seconds, load)

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ __all__ = [
     "FLEET_BUDGET",
     "FLEET_RUNS",
     "GOAL_RATIO",
+    "SAVED_ONCE",
+    "SKIP_CHECKPOINTS",
     "THROTTLED_RATE",
     "measure_fleet",
     "play_order",
@@ -66,6 +68,9 @@ _NAMES = {
 _PROGRAM = PROJECT_ROOT / "bench" / "fleet_stack"
 # The goal of issue 17: the device stack at most 1.1 times the floor stack's time.
 GOAL_RATIO = 1.1
+# The engine's switch that saves the state once, at the end of a command, and the measure of its rows.
+SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
+SAVED_ONCE = "fleet, state saved once"
 # Wall time the rounds may take, all sizes and latencies, and the most rounds played.
 FLEET_BUDGET, FLEET_RUNS = 1200.0, 20
 DESTINATION = "bench-fleet"
@@ -146,8 +151,13 @@ def measure_fleet(
     runs: int = FLEET_RUNS,
     throttled_size: int | None = None,
     throttled_rate: float = THROTTLED_RATE,
+    saved_once: bool = False,
 ) -> None:
-    """Add the fleet rows: each size at each latency, the kinds in turns, then one throttled up."""
+    """Add the fleet rows: each size at each latency, the kinds in turns, then one throttled up.
+
+    saved_once runs every command with PULUMI_SKIP_CHECKPOINTS=true, under the measure SAVED_ONCE.
+    """
+    first_row = len(report.rows)
     command = at_hand()
     if command is None:
         progress("no Pulumi CLI at hand: run `make cli` first; the fleet section is left out")
@@ -172,6 +182,12 @@ def measure_fleet(
         f"{PROVIDER_WORKERS} workers. Calls are counted from the emulator's log in every run of every kind. "
         "Peak RSS is the VmHWM of the `python -m pulumi.dynamic` server the CLI starts, read every "
         f"{_POLL_SECONDS:g} s while `up` runs; the state size is the file backend's checkpoint after `up`."
+        + (
+            f" Rows of `{SAVED_ONCE}`: every command runs with {SKIP_CHECKPOINTS}=true, so that the engine "
+            "saves the state once, at the end, instead of after every step."
+            if saved_once
+            else ""
+        )
     )
     cases: dict[tuple[str, int, float], _Case] = {}
     emulator.reset()
@@ -186,7 +202,8 @@ def measure_fleet(
 
         def project(kind: str, size: int) -> PulumiProject:
             if (kind, size) not in projects:
-                projects[kind, size] = _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size)
+                env = {SKIP_CHECKPOINTS: "true"} if saved_once else {}
+                projects[kind, size] = _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size, env)
             return projects[kind, size]
 
         deadline = started + budget
@@ -228,6 +245,8 @@ def measure_fleet(
         if throttled_size:
             device_project = project("device", throttled_size)
             _throttled(report, device_project, emulator, client, throttled_size, throttled_rate)
+    if saved_once:
+        report.rows[first_row:] = [replace(row, measure=SAVED_ONCE) for row in report.rows[first_row:]]
 
 
 def play_order(round_: int, case: int) -> tuple[str, ...]:
@@ -250,9 +269,11 @@ def default_parallelism(cli_bin: Path) -> int:
     return int(found.group(1))
 
 
-def _project(root: Path, cli_bin: Path, emulator: Emulator, kind: str, size: int) -> PulumiProject:
+def _project(
+    root: Path, cli_bin: Path, emulator: Emulator, kind: str, size: int, env: dict[str, str | None]
+) -> PulumiProject:
     """Return a new stack of the fleet program with size devices of kind, not yet deployed."""
-    project = PulumiProject(root, cli_bin, emulator.url).use_program(_PROGRAM)
+    project = PulumiProject(root, cli_bin, emulator.url, env).use_program(_PROGRAM)
     (root / "bench").symlink_to(PROJECT_ROOT / "bench")
     project.init()
     project.config_set("aws:region", REGION)

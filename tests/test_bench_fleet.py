@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.fleet import GOAL_RATIO, KINDS, expected_calls, measure_fleet, play_order
+from bench.fleet import (
+    GOAL_RATIO,
+    KINDS,
+    SAVED_ONCE,
+    SKIP_CHECKPOINTS,
+    expected_calls,
+    measure_fleet,
+    play_order,
+)
 from bench.report import Report, Row
 from tests.emulator import Emulator
 
@@ -114,3 +122,14 @@ def test_merge_replaces_only_the_sections_run_and_keeps_the_notes() -> None:
     again = fresh.merged(merged, 30.0, (3.0, 4.0))
     assert again.count("Merged: the rows of fleet") == 1
     assert again.count("new fleet row") == 1
+
+
+def test_fleet_once_rows_stand_under_their_own_measure_and_say_how_the_state_was_saved(
+    cli_bin: Path, emulator: Emulator
+) -> None:
+    """saved_once: every row is the measure SAVED_ONCE, which a merge keeps apart from `fleet`."""
+    report = Report()
+    measure_fleet(emulator, report, [1], [0.0], budget=0, runs=1, throttled_size=0, saved_once=True)
+    assert report.rows and {row.measure for row in report.rows} == {SAVED_ONCE}
+    assert any(f"{SKIP_CHECKPOINTS}=true" in note for note in report.notes)
+    assert any(row.case.startswith("`pulumi up` wall time") for row in report.rows)

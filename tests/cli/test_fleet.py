@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import stat
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.fleet import SKIP_CHECKPOINTS
 from provisioning import DEVICE_PROFILE_FILE, WIRELESS_DEVICE_FILE
-from tests.cli.project import PulumiProject
+from tests.cli.project import PulumiProject, wait_until
+from tests.cli.test_crash_recovery import cancel, end_session, lock_files, pending_operations
 from tests.cli.test_secrets import files
 from tests.emulator import Emulator
-from tests.operations import DEVICE_UPDATE_CALLS
+from tests.operations import DEVICE_TAKE_OVER_CALLS, DEVICE_UPDATE_CALLS, TAG
 from tests.support import DEVICE_PROFILE_TYPE, SMSN, WIRELESS_DEVICE_TYPE, live_tags, run_module
 
 if TYPE_CHECKING:
@@ -132,3 +136,44 @@ def test_fleet_deploys_and_its_provisioning_files_are_the_api_answers(
     )
     assert kept["Name"] == "sensor-1b"
     assert kept["Sidewalk"]["PrivateKeys"] == lives["sensor-1"]["Sidewalk"]["PrivateKeys"]
+
+
+def test_devices_added_by_an_up_killed_with_the_state_saved_once_are_taken_back_by_the_next_up(
+    project: PulumiProject, emulator: Emulator, iotwireless: IoTWirelessClient
+) -> None:
+    """PULUMI_SKIP_CHECKPOINTS=true: an up adding devices, killed, recorded none of them; cancel, then
+    an up takes each back by its owner tag: one device per SMSN, each recorded once, nothing pending."""
+    iotwireless.create_destination(
+        Name=DESTINATION, Expression="rule", ExpressionType="RuleName", RoleArn=ROLE_ARN
+    )
+    project.config_set("sidewalk:deviceDestinationName", DESTINATION)
+    project.config_set("sidewalk:devices", json.dumps(FLEET[:1]))
+    project.run("up", "--yes", "--skip-preview")
+    project.config_set("sidewalk:devices", json.dumps(FLEET))
+    project.env[SKIP_CHECKPOINTS] = "true"
+
+    # AWS makes both new devices, then holds its answers: the CLI is killed before it hears of them.
+    emulator.faults.hang_after_commit("CreateWirelessDevice", 120, n=2)
+    up = project.start(project.directory / "up.log", "up", "--yes", "--skip-preview")
+    try:
+        wait_until(lambda: len(iotwireless.list_wireless_devices()["WirelessDeviceList"]) == 3, "two creates")
+        os.kill(up.pid, signal.SIGKILL)
+        up.wait()
+    finally:
+        end_session(up.pid)
+        emulator.faults.wake()
+    assert pending_operations(project) == []
+    assert [r["outputs"]["name"] for r in project.resources(WIRELESS_DEVICE_TYPE)] == ["sensor-1"]
+
+    cancel(project)
+    emulator.clear_log()
+    project.run("up", "--yes", "--skip-preview")
+    # Each refused create reads the device and its owner tag, then writes a new owner tag: its own.
+    assert sorted(emulator.calls()) == sorted([*DEVICE_TAKE_OVER_CALLS, TAG] * 2)
+    lives = {d["Name"]: d["Id"] for d in iotwireless.list_wireless_devices()["WirelessDeviceList"]}
+    recorded = {r["outputs"]["name"]: r["id"] for r in project.resources(WIRELESS_DEVICE_TYPE)}
+    assert recorded == lives and len(lives) == len(FLEET)
+    assert pending_operations(project) == [] and lock_files(project) == []
+    for command in (("preview", "--expect-no-changes"), ("refresh", "--preview-only", "--expect-no-changes")):
+        converged = project.run(*command, check=False)
+        assert converged.returncode == 0, converged.output
