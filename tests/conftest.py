@@ -16,8 +16,7 @@ import pytest
 from botocore.config import Config
 
 from demo.cli import at_hand
-from tests.cli.kms import local_kms
-from tests.cli.project import PASSPHRASE_SECRETS, PulumiProject, Secrets
+from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.engine.engine import Engine
 from tests.engine.provider import PROJECT_ROOT, ProviderProcess
@@ -37,9 +36,6 @@ REQUIRE_CLI = "SIDEWALK_REQUIRE_PULUMI_CLI"
 SERIAL = "serial"
 # The marker of a test that takes a minute or more: run first, in parallel with the short ones.
 LONG = "long"
-# The marker of a test whose stacks encrypt secrets with a passphrase, as the README's do; the others'
-# use KMS on a local moto server (tests/cli/kms.py).
-PASSPHRASE = "passphrase"
 # The folder of the locks by which xdist's workers take turns, which the controller hands each worker.
 TURNS = "sidewalk_turns"
 _turns_folder = pytest.StashKey[Path]()
@@ -212,113 +208,67 @@ def cli_bin() -> Path:
     return Path(command.command).parent
 
 
-@pytest.fixture(scope="session")
-def kms_secrets() -> Iterator[Secrets]:
-    """KMS on a local moto server for the session: the secrets provider of most tests' stacks."""
-    with local_kms() as secrets:
-        yield secrets
-
-
-def _secrets(request: pytest.FixtureRequest) -> tuple[Secrets, str]:
-    """Return the secrets of a test's stacks and the name of the fixture that makes their templates."""
-    if request.node.get_closest_marker(PASSPHRASE):
-        return PASSPHRASE_SECRETS, "passphrase_stacks"
-    return request.getfixturevalue("kms_secrets"), "kms_stacks"
-
-
 @pytest.fixture
-def make_project(
-    request: pytest.FixtureRequest, tmp_path: Path, cli_bin: Path, emulator: Emulator
-) -> Callable[..., PulumiProject]:
-    """Return a factory of project folders sharing this test's emulator and its secrets provider."""
+def make_project(tmp_path: Path, cli_bin: Path, emulator: Emulator) -> Callable[..., PulumiProject]:
+    """Return a factory of project folders sharing this test's emulator."""
     count = 0
-    secrets, _ = _secrets(request)
 
     def make(**env: str | None) -> PulumiProject:
         nonlocal count
         count += 1
-        return PulumiProject(tmp_path / f"project-{count}", cli_bin, emulator.url, env, secrets)
+        return PulumiProject(tmp_path / f"project-{count}", cli_bin, emulator.url, env)
 
     return make
 
 
-class Templates:
-    """A stack configured as the README says, and the same after its first `pulumi up`, made once.
+@pytest.fixture(scope="session")
+def configured_stack(tmp_path_factory: pytest.TempPathFactory, cli_bin: Path) -> PulumiProject:
+    """Return a stack of the real program configured as the README says, made once per test process.
 
-    Tests copy them (`project`, `deployed`) in place of the commands that make them.
+    Setting config calls no AWS API: the emulator's address is one nothing listens on.
     """
-
-    def __init__(self, folder: Path, cli_bin: Path, emulator_server: Emulator, secrets: Secrets) -> None:
-        self.folder, self.cli_bin, self.secrets = folder, cli_bin, secrets
-        self.emulator_server = emulator_server
-        self._configured: PulumiProject | None = None
-        self._deployed: tuple[PulumiProject, dict[str, Any]] | None = None
-
-    def _project(self, name: str, emulator_url: str) -> PulumiProject:
-        return PulumiProject(self.folder / name, self.cli_bin, emulator_url, secrets=self.secrets)
-
-    @property
-    def configured(self) -> PulumiProject:
-        """Return the configured stack. Setting config calls no AWS API: its emulator address is dead."""
-        if self._configured is None:
-            configured = self._project("configured", "http://127.0.0.1:9").init()
-            configured.config_set("aws:region", REGION)
-            configured.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
-            configured.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
-            configured.config_set("sidewalk:tags", {"team": "iot"})
-            self._configured = configured
-        return self._configured
-
-    @property
-    def deployed(self) -> tuple[PulumiProject, dict[str, Any]]:
-        """Return the configured stack after its first `pulumi up`, and the emulator's state after it."""
-        if self._deployed is None:
-            self.emulator_server.reset()
-            deployed = self._project("deployed", self.emulator_server.url).copy_stack(self.configured)
-            deployed.run("up", "--yes", "--skip-preview")
-            self._deployed = deployed, self.emulator_server.backend.snapshot()
-        return self._deployed
-
-
-@pytest.fixture(scope="session")
-def kms_stacks(
-    tmp_path_factory: pytest.TempPathFactory, cli_bin: Path, emulator_server: Emulator, kms_secrets: Secrets
-) -> Templates:
-    """The templates of the tests whose stacks encrypt secrets with KMS, made once per test process."""
-    return Templates(tmp_path_factory.mktemp("kms-stacks"), cli_bin, emulator_server, kms_secrets)
-
-
-@pytest.fixture(scope="session")
-def passphrase_stacks(
-    tmp_path_factory: pytest.TempPathFactory, cli_bin: Path, emulator_server: Emulator
-) -> Templates:
-    """The templates of the tests marked passphrase, made once per test process."""
-    folder = tmp_path_factory.mktemp("passphrase-stacks")
-    return Templates(folder, cli_bin, emulator_server, PASSPHRASE_SECRETS)
-
-
-def _templates(request: pytest.FixtureRequest) -> Templates:
-    _, fixture = _secrets(request)
-    templates: Templates = request.getfixturevalue(fixture)
-    return templates
+    configured = PulumiProject(tmp_path_factory.mktemp("configured"), cli_bin, "http://127.0.0.1:9").init()
+    configured.config_set("aws:region", REGION)
+    configured.config_set("sidewalk:amazonId", STACK_AMAZON_ID)
+    configured.config_set("sidewalk:appServerPrivateKey", KEY, secret=True)
+    configured.config_set("sidewalk:tags", {"team": "iot"})
+    return configured
 
 
 @pytest.fixture
-def project(request: pytest.FixtureRequest, make_project: Callable[..., PulumiProject]) -> PulumiProject:
+def project(make_project: Callable[..., PulumiProject], configured_stack: PulumiProject) -> PulumiProject:
     """Return a new stack of the real program, configured as the README says, not yet deployed."""
-    return make_project().copy_stack(_templates(request).configured)
+    return make_project().copy_stack(configured_stack)
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    cli_bin: Path,
+    emulator_server: Emulator,
+    configured_stack: PulumiProject,
+) -> tuple[PulumiProject, dict[str, Any]]:
+    """Return the configured stack after its first `pulumi up`, and the emulator's state after it.
+
+    Made once per test process: `deployed` hands each test a copy of both, in place of its own `up`.
+    """
+    emulator_server.reset()
+    folder = tmp_path_factory.mktemp("deployed")
+    deployed = PulumiProject(folder, cli_bin, emulator_server.url).copy_stack(configured_stack)
+    deployed.run("up", "--yes", "--skip-preview")
+    return deployed, emulator_server.backend.snapshot()
 
 
 @pytest.fixture
 def deployed(
-    request: pytest.FixtureRequest, make_project: Callable[..., PulumiProject], emulator: Emulator
+    make_project: Callable[..., PulumiProject],
+    emulator: Emulator,
+    deployed_stack: tuple[PulumiProject, dict[str, Any]],
 ) -> PulumiProject:
     """Return a new stack of the real program as its first `pulumi up` left it, the request log empty.
 
-    Its state and the emulator's are copies of what one real `up` made (`Templates.deployed`).
+    Its state and the emulator's are copies of what one real `up` made (`deployed_stack`).
     """
-    template, state = _templates(request).deployed
-    # The template's `up` may have run just now, on this test's emulator: clear its log too.
-    emulator.reset()
+    template, state = deployed_stack
     emulator.backend.restore(state)
     return make_project().copy_stack(template)

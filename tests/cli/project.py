@@ -8,23 +8,14 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.engine.provider import PROJECT_ROOT, merged_env
 from tests.support import PARTNER_ACCOUNT_TYPE, PASSPHRASE, emulator_env
 
-__all__ = [
-    "PASSPHRASE_SECRETS",
-    "POLL_LIMIT_SECONDS",
-    "PROGRAM_FILES",
-    "CliRun",
-    "PulumiProject",
-    "Secrets",
-    "account_step",
-    "wait_until",
-]
+__all__ = ["POLL_LIMIT_SECONDS", "PROGRAM_FILES", "CliRun", "PulumiProject", "account_step", "wait_until"]
 
 # What `pulumi up` needs of the project: linked, not copied, so the tests run the code as it is.
 PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "providers", "components", ".venv")
@@ -76,35 +67,17 @@ class CliRun:
         return self
 
 
-@dataclass(frozen=True)
-class Secrets:
-    """How a project's new stacks encrypt secrets: `stack init --secrets-provider`, and its variables."""
-
-    provider: str = "passphrase"
-    env: Mapping[str, str | None] = field(default_factory=lambda: {"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
-
-
-# The README's way, and the default of a file backend.
-PASSPHRASE_SECRETS = Secrets()
-
-
 class PulumiProject:
     """A folder holding this project's program, a file state backend, PULUMI_HOME and stack files.
 
-    Every command runs the real CLI in that folder, offline, with boto3 pointed at the emulator, so
-    the emulator's request log witnesses every AWS call; new stacks encrypt secrets as `secrets` says.
+    Every command runs the real CLI in that folder with passphrase secrets, offline, and with
+    boto3 pointed at the emulator, so the emulator's request log witnesses every AWS call.
     """
 
     def __init__(
-        self,
-        directory: Path,
-        cli_bin: Path,
-        emulator_url: str,
-        env: Mapping[str, str | None] | None = None,
-        secrets: Secrets = PASSPHRASE_SECRETS,
+        self, directory: Path, cli_bin: Path, emulator_url: str, env: Mapping[str, str | None] | None = None
     ) -> None:
         self.directory = directory
-        self.secrets = secrets
         self.backend = directory / "state"
         self.home = directory / "pulumi-home"
         self.backend.mkdir(parents=True, exist_ok=True)
@@ -117,12 +90,12 @@ class PulumiProject:
                 **emulator_env(emulator_url),
                 "PATH": f"{cli_bin}{os.pathsep}{os.environ.get('PATH', '')}",
                 "PULUMI_BACKEND_URL": f"file://{self.backend}",
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                 "PULUMI_HOME": str(self.home),
                 "PULUMI_SKIP_UPDATE_CHECK": "true",
                 "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
                 "PULUMI_ACCESS_TOKEN": None,
                 "PULUMI_CONFIG_PASSPHRASE_FILE": None,
-                **secrets.env,
                 **(env or {}),
             }
         )
@@ -175,8 +148,8 @@ class PulumiProject:
         return self
 
     def init(self, stack: str = STACK) -> PulumiProject:
-        """Create the stack and select it: `pulumi stack init`, with the project's secrets provider."""
-        self.run("stack", "init", stack, "--secrets-provider", self.secrets.provider)
+        """Create the stack and select it: `pulumi stack init`."""
+        self.run("stack", "init", stack)
         return self
 
     def copy_stack(self, other: PulumiProject, stack: str = STACK) -> PulumiProject:

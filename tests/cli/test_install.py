@@ -10,9 +10,6 @@ from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 
-# The install steps of the README, which keep secrets under a passphrase.
-pytestmark = pytest.mark.passphrase
-
 
 @pytest.mark.long
 def test_install_creates_the_virtualenv_and_the_program_then_previews(

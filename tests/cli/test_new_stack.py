@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-import yaml
-
 from tests.cli.project import PulumiProject
 from tests.emulator import Emulator
 from tests.operations import CREATE_CALLS
@@ -40,17 +35,3 @@ def test_up_associates_then_reads_and_exports_the_contract_outputs(
     assert outputs["partnerAccountArn"] == association["Arn"]
     assert outputs["fingerprint"] == association["Fingerprint"]
     assert outputs["accountLinked"] is False
-
-
-@pytest.mark.parametrize("marked", [False, pytest.param(True, marks=pytest.mark.passphrase)])
-def test_stacks_encrypt_with_kms_on_moto_unless_the_test_is_marked_passphrase(
-    marked: bool, project: PulumiProject, make_project: Callable[..., PulumiProject]
-) -> None:
-    """The tests' stacks, copied or new, hold a KMS-encrypted data key; a passphrase test's, a salt."""
-    for made in (project, make_project().init("other")):
-        settings = yaml.safe_load(next(made.directory.glob("Pulumi.*.yaml")).read_text())
-        if marked:
-            assert "encryptionsalt" in settings and "secretsprovider" not in settings
-        else:
-            assert settings["secretsprovider"].startswith("awskms://") and "encryptionsalt" not in settings
-            assert settings["encryptedkey"]

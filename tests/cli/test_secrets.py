@@ -45,9 +45,6 @@ PLOG_MAGIC = b"PLOG"
 PROPERTY_VALUE_MAGIC = b"pulumiPv"
 LOGGED_PROPERTY_VALUE = re.compile(r"cHVsdW1pUHY[A-Za-z0-9+/]*={0,2}")
 
-# The sweeps follow the key on the README's path: passphrase secrets.
-pytestmark = pytest.mark.passphrase
-
 
 def use_log_dir(project: PulumiProject) -> Path:
     """Return a new TMPDIR for the project's later commands, where `-v` writes the CLI's log files."""

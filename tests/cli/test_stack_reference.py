@@ -81,7 +81,6 @@ def documented_commands() -> list[list[str]]:
 # A `pulumi install` from PyPI, then two projects' commands: minutes on a busy machine.
 @pytest.mark.timeout(900)
 @pytest.mark.long
-@pytest.mark.passphrase
 def test_example_consumer_runs_through_the_cli_as_the_readme_documents(
     make_project: Callable[..., PulumiProject],
 ) -> None:

@@ -67,9 +67,6 @@ MOTO_CREDENTIALS = {
     "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 }
 
-# A team that starts on a file backend with a passphrase, as the README's does, before moving to KMS.
-pytestmark = pytest.mark.passphrase
-
 
 @dataclass
 class TeamBackend:
