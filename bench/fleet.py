@@ -10,7 +10,9 @@ alike:
   certificates and the secret private keys): what the engine costs for that state alone;
 - boto3: `python -m bench.fleet_boto3`, the calls alone, as many at once as the engine runs.
 
-The Destination the devices name is made in the emulator with boto3, outside the stacks.
+The Destination the devices name is made in the emulator with boto3, outside the stacks. Section
+`fleet-once` plays the same with PULUMI_SKIP_CHECKPOINTS=true, the state saved once a command, under
+the measure SAVED_ONCE.
 """
 
 from __future__ import annotations
