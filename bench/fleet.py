@@ -202,9 +202,10 @@ def measure_fleet(
         root = Path(folder)
         projects: dict[tuple[str, int], PulumiProject] = {}
 
+        env: dict[str, str | None] = {SKIP_CHECKPOINTS: "true"} if saved_once else {}
+
         def project(kind: str, size: int) -> PulumiProject:
             if (kind, size) not in projects:
-                env = {SKIP_CHECKPOINTS: "true"} if saved_once else {}
                 projects[kind, size] = _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size, env)
             return projects[kind, size]
 
