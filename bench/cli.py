@@ -25,10 +25,17 @@ from tests.emulator import Emulator
 from tests.engine.provider import PROJECT_ROOT
 from tests.support import KEY
 
-__all__ = ["interval_verdict", "measure_end_to_end", "measure_floor_pairs", "median_interval"]
+__all__ = ["interval_verdict", "measure_end_to_end", "measure_floor_pairs", "median_interval", "state_bytes"]
 
 KINDS = ("partner", "trivial", "floor")
-_NAMES = {"partner": "PartnerAccount", "trivial": "trivial", "floor": "boto3 floor"}
+_NAMES = {
+    "partner": "PartnerAccount",
+    "trivial": "trivial",
+    "floor": "boto3 floor",
+    "kept": "floor keeping its state",
+}
+# The pairs' kinds: ours, the floor the goal is set against, and the floor keeping the same state.
+PAIR_KINDS = ("partner", "floor", "kept")
 _STACK_PROGRAM = PROJECT_ROOT / "bench" / "stack"
 # The goal of the issue: a PartnerAccount stack of 10 costs at most 1.2 times the trivial one.
 GOAL_SIZE, GOAL_RATIO = 10, 1.2
@@ -37,6 +44,9 @@ FLOOR_GOAL_SIZES, FLOOR_GOAL_RATIO = (10, 100), 1.05
 # Pairs are played until the 95% interval of the median ratio is at most this wide (it then tells a
 # 5% difference apart), or the size's share of the time budget is spent; PAIRS_MIN to PAIRS_MAX pairs.
 PAIRS_MIN, PAIRS_MAX, PAIRS_WIDTH = 8, 40, 0.05
+# The pairs' rows stand under a measure of their own, so that `--only pairs --merge` replaces them
+# and leaves the rows of the end-to-end section, and the other way round.
+E2E_MEASURE, PAIRS_MEASURE = "end to end", "end to end, in pairs"
 PARALLELISM = (("--parallel 1", ["--parallel", "1"]), ("--parallel 4", ["--parallel", "4"]), ("default", []))
 
 
@@ -83,7 +93,7 @@ def measure_end_to_end(
     command = at_hand()
     if command is None:
         progress("no Pulumi CLI at hand: run `make cli` first; the end-to-end section is left out")
-        report.add(Row("end to end", "real CLI", "not measured: no CLI (make cli)"))
+        report.add(Row(E2E_MEASURE, "real CLI", "not measured: no CLI (make cli)"))
         return
     cli_bin = Path(command.command).parent
     note = report.note(
@@ -127,7 +137,7 @@ def _rows(
                     timings: Timings = getattr(cases[kind, size, latency], command)
                     report.add(
                         Row(
-                            "end to end",
+                            E2E_MEASURE,
                             f"`pulumi {command}`, {_NAMES[kind]}, {at}{' ' * bool(note)}{note}",
                             timings.describe(),
                         )
@@ -139,7 +149,7 @@ def _rows(
                 goal = command == "up" and size == GOAL_SIZE and latency == 0
                 report.add(
                     Row(
-                        "end to end",
+                        E2E_MEASURE,
                         f"`pulumi {command}`, PartnerAccount / trivial, {at}",
                         f"{ratio:.2f}; PartnerAccount / boto3 floor {floor_ratio:.2f}",
                         f"≤ {GOAL_RATIO}" if goal else "",
@@ -166,7 +176,7 @@ def _parallelism(
         up = timings[name].up
         report.add(
             Row(
-                "end to end",
+                E2E_MEASURE,
                 f"`pulumi up {name}`, {size} PartnerAccounts, {latency * 1000:.0f} ms",
                 f"{up.describe()}; {serial / up.median:.2f}x over --parallel 1",
             )
@@ -225,35 +235,41 @@ def _breakdown(
             )
 
 
-def measure_floor_pairs(emulator: Emulator, report: Report, sizes: list[int], budget: float) -> None:
+def measure_floor_pairs(
+    emulator: Emulator, report: Report, sizes: list[int], budget: float, minimum: int = PAIRS_MIN
+) -> None:
     """Add the goal rows: PartnerAccount and boto3 floor `up` in pairs, the median of per-pair ratios.
 
-    Each pair runs `up` then `destroy` of each kind back to back, the order swapped every other pair
-    (AB BA AB ...), so drift and whatever one kind leaves behind fall on both alike; a ratio taken
-    within a pair shares the machine's state of those seconds, which a ratio of two medians does not.
-    `budget` is the wall time, in seconds, the pairs of all sizes may take: each size gets an even
-    share of what is left, so the time a size leaves unused, once resolved, goes to the later ones.
+    Each pair runs `up` then `destroy` of each kind back to back (ours, the floor, the floor keeping
+    our state), the order reversed every other pair, so drift and whatever one kind leaves behind fall
+    on all alike; a ratio taken within a pair shares the machine's state of those seconds, which a ratio
+    of two medians does not. `budget` is the wall time, in seconds, the pairs of all sizes may take:
+    each size gets an even share of what is left, so the time a size leaves unused, once resolved, goes
+    to the later ones. At least `minimum` pairs are played.
     """
     command = at_hand()
     if command is None:
         progress("no Pulumi CLI at hand: run `make cli` first; the floor comparison is left out")
-        report.add(Row("end to end", "PartnerAccount / boto3 floor", "not measured: no CLI (make cli)"))
+        report.add(Row(PAIRS_MEASURE, "PartnerAccount / boto3 floor", "not measured: no CLI (make cli)"))
         return
     cli_bin = Path(command.command).parent
     note = report.note(
         "PartnerAccount against the boto3 floor, in pairs: a new stack of `bench/stack/` per kind, each "
-        "pair an `up --skip-preview` then a `destroy` of each kind back to back, in the order AB, BA, "
-        "AB ..., so that drift of the machine falls on both; the figure is the median of the per-pair "
-        "ratios (not the ratio of two medians). The interval is the 95% confidence interval of that "
-        "median from the order statistics (distribution-free); pairs are added, from "
-        f"{PAIRS_MIN} to {PAIRS_MAX}, until the wall-time interval is at most {PAIRS_WIDTH:.2f} wide, "
+        "pair an `up --skip-preview` then a `destroy` of each kind back to back, the order reversed "
+        "every other pair, so that drift of the machine falls on all; the figure is the median of the "
+        "per-pair ratios (not the ratio of two medians). The interval is the 95% confidence interval of "
+        "that median from the order statistics (distribution-free); pairs are added, from "
+        f"{PAIRS_MIN} to {PAIRS_MAX}, until the wall-time intervals are at most {PAIRS_WIDTH:.2f} wide, "
         "enough to tell a 5% difference, or the size's share of the time budget is spent. CPU is the "
         "user and system time of the command's whole process tree (the CLI, language host, program and "
         "provider, from getrusage of the children) plus the emulator's (this process): unlike wall "
         "time it barely moves when other work loads the machine, so it stays readable when the wall "
-        "interval cannot resolve the goal. Both kinds make the same calls: create Associate (tags "
-        "and owner tag inline), Get, ListTags; delete ListTags, Disassociate. The floor has no input "
-        "checks, a smaller state (two outputs) and no component around it."
+        "interval cannot resolve the goal. All kinds make the same calls: create Associate (tags and "
+        "owner tag inline), Get, ListTags; delete ListTags, Disassociate. The floor has no input "
+        "checks, a smaller state (two outputs) and no component around it; the floor keeping its "
+        "state (bench/floor.py KeptFloorProvider) is the floor with contract.md's inputs and outputs "
+        "in the state, as large as the PartnerAccount's, so that the two ratios split the gap into "
+        "what the state costs the engine and what our code costs."
     )
     emulator.faults.set_latency(0)
     with tempfile.TemporaryDirectory(prefix="bench-pairs-") as folder:
@@ -262,23 +278,26 @@ def measure_floor_pairs(emulator: Emulator, report: Report, sizes: list[int], bu
         for index, size in enumerate(sizes):
             load = os.getloadavg()[0]
             projects = {
-                kind: _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size)
-                for kind in ("partner", "floor")
+                kind: _project(root / f"{kind}-{size}", cli_bin, emulator, kind, size) for kind in PAIR_KINDS
             }
             started = time.perf_counter()
             share = max(0.0, deadline - started) / (len(sizes) - index)
             progress(f"PartnerAccount / boto3 floor: {size} resources, pairs for up to {share:.0f} s")
             pairs = _Pairs()
             while pairs.n < PAIRS_MAX:
-                for kind in ("partner", "floor") if pairs.n % 2 == 0 else ("floor", "partner"):
+                for kind in PAIR_KINDS if pairs.n % 2 == 0 else tuple(reversed(PAIR_KINDS)):
                     pairs.play(kind, projects[kind], emulator)
-                low, high = median_interval(pairs.ratios("up"))
-                progress(
-                    f"  pair {pairs.n}: {pairs.ratios('up')[-1]:.3f}; median {pairs.median('up'):.3f}, "
-                    f"interval {low:.3f} to {high:.3f}; CPU median {pairs.median('up_cpu'):.3f}"
-                )
-                if pairs.n >= PAIRS_MIN and (
-                    high - low <= PAIRS_WIDTH or time.perf_counter() - started > share
+                widths = []
+                for over in ("floor", "kept"):
+                    low, high = median_interval(pairs.ratios("up", over))
+                    widths.append(high - low)
+                    progress(
+                        f"  pair {pairs.n}, / {_NAMES[over]}: {pairs.ratios('up', over)[-1]:.3f}; median "
+                        f"{pairs.median('up', over):.3f}, interval {low:.3f} to {high:.3f}; CPU median "
+                        f"{pairs.median('up_cpu', over):.3f}"
+                    )
+                if pairs.n >= minimum and (
+                    max(widths) <= PAIRS_WIDTH or time.perf_counter() - started > share
                 ):
                     break
             seconds = time.perf_counter() - started
@@ -291,6 +310,8 @@ class _Pairs:
     """Wall and CPU seconds of `up` and `destroy`, by kind, pair by pair."""
 
     timings: dict[tuple[str, str], Timings] = field(default_factory=dict)
+    # Each kind's checkpoint after its latest `up`, in bytes.
+    state: dict[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -310,22 +331,30 @@ class _Pairs:
             wall, cpu = _wall_and_cpu(project, *args)
             self.get(kind, command).add(wall)
             self.get(kind, f"{command}_cpu").add(cpu)
+            if command == "up":
+                self.state[kind] = state_bytes(project)
         if emulator.backend.associations():
             raise RuntimeError(f"the {_NAMES[kind]} stack's destroy left associations")
 
-    def ratios(self, measure: str) -> list[float]:
-        """Return PartnerAccount over boto3 floor, pair by pair."""
-        ours, floor = self.get("partner", measure).samples, self.get("floor", measure).samples
+    def ratios(self, measure: str, over: str = "floor") -> list[float]:
+        """Return PartnerAccount over a floor, pair by pair."""
+        ours, floor = self.get("partner", measure).samples, self.get(over, measure).samples
         return [a / b for a, b in zip(ours, floor, strict=False)]
 
-    def median(self, measure: str) -> float:
+    def median(self, measure: str, over: str = "floor") -> float:
         """Return the median of the per-pair ratios."""
-        return statistics.median(self.ratios(measure))
+        return statistics.median(self.ratios(measure, over))
 
-    def difference(self, measure: str) -> float:
-        """Return the median of PartnerAccount minus boto3 floor, pair by pair."""
-        ours, floor = self.get("partner", measure).samples, self.get("floor", measure).samples
+    def difference(self, measure: str, over: str = "floor") -> float:
+        """Return the median of PartnerAccount minus a floor, pair by pair."""
+        ours, floor = self.get("partner", measure).samples, self.get(over, measure).samples
         return statistics.median(a - b for a, b in zip(ours, floor, strict=False))
+
+
+def state_bytes(project: PulumiProject) -> int:
+    """Return the size of the stack's checkpoint in the file backend."""
+    [checkpoint] = (project.backend / ".pulumi" / "stacks").rglob("dev.json")
+    return checkpoint.stat().st_size
 
 
 def _wall_and_cpu(project: PulumiProject, *args: str) -> tuple[float, float]:
@@ -372,7 +401,8 @@ def interval_verdict(low: float, median: float, high: float, goal: float) -> tup
 
 def _spread(ratios: list[float]) -> str:
     low, high = median_interval(ratios)
-    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    # Quartiles need two samples; one is its own.
+    q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
     return (
         f"{statistics.median(ratios):.3f} (n={len(ratios)} pairs; 95% interval {low:.3f} to {high:.3f}; "
         f"quartiles {q1:.3f} to {q3:.3f}; range {min(ratios):.3f} to {max(ratios):.3f})"
@@ -382,47 +412,60 @@ def _spread(ratios: list[float]) -> str:
 def _pair_rows(
     report: Report, size: int, pairs: _Pairs, load: tuple[float, float], seconds: float, note: str
 ) -> None:
+    """Add the ratios over each floor (the goal is the boto3 floor's), the differences, the state."""
     at = f"{size} resources, 0 ms, in pairs"
-    for measure, what in (("up", "wall time"), ("up_cpu", "CPU time")):
-        ratios = pairs.ratios(measure)
-        low, high = median_interval(ratios)
-        verdict, missed = interval_verdict(low, statistics.median(ratios), high, FLOOR_GOAL_RATIO)
-        row = Row(
-            "end to end",
-            f"`pulumi up` {what}, PartnerAccount / boto3 floor, {at}{' ' * bool(note)}{note}",
-            _spread(ratios),
-            f"≤ {FLOOR_GOAL_RATIO}",
-            verdict,
-            missed=missed,
-        )
-        report.add(row)
-        progress(f"{row.case}: {row.figure}: {row.verdict}")
-        note = ""
-    for measure in ("up", "destroy"):
-        wall, cpu = pairs.difference(measure), pairs.difference(f"{measure}_cpu")
-        ours, floor = (
-            f"{pairs.get(kind, measure).describe()}, CPU {pairs.get(kind, measure + '_cpu').median:.3f} s"
-            for kind in ("partner", "floor")
-        )
+    for over in ("floor", "kept"):
+        goal = over == "floor"
+        for measure, what in (("up", "wall time"), ("up_cpu", "CPU time")):
+            ratios = pairs.ratios(measure, over)
+            low, high = median_interval(ratios)
+            verdict, missed = interval_verdict(low, statistics.median(ratios), high, FLOOR_GOAL_RATIO)
+            row = Row(
+                PAIRS_MEASURE,
+                f"`pulumi up` {what}, PartnerAccount / {_NAMES[over]}, {at}{' ' * bool(note)}{note}",
+                _spread(ratios),
+                f"≤ {FLOOR_GOAL_RATIO}" if goal else "",
+                verdict if goal else "",
+                missed=goal and missed,
+            )
+            report.add(row)
+            progress(f"{row.case}: {row.figure}{f': {row.verdict}' * goal}")
+            note = ""
+        for measure in ("up", "destroy"):
+            wall, cpu = pairs.difference(measure, over), pairs.difference(f"{measure}_cpu", over)
+            ours, floor = (
+                f"{pairs.get(kind, measure).describe()}, CPU {pairs.get(kind, measure + '_cpu').median:.3f} s"
+                for kind in ("partner", over)
+            )
+            report.add(
+                Row(
+                    PAIRS_MEASURE,
+                    f"`pulumi {measure}`, PartnerAccount minus {_NAMES[over]}, {at} (median of differences)",
+                    f"wall {wall * 1000:.0f} ms ({wall / size * 1000:.1f} ms a resource), CPU "
+                    f"{cpu * 1000:.0f} ms ({cpu / size * 1000:.1f} ms a resource); PartnerAccount {ours}; "
+                    f"{_NAMES[over]} {floor}",
+                )
+            )
         report.add(
             Row(
-                "end to end",
-                f"`pulumi {measure}`, PartnerAccount minus boto3 floor, {at} (median of differences)",
-                f"wall {wall * 1000:.0f} ms ({wall / size * 1000:.1f} ms a resource), CPU "
-                f"{cpu * 1000:.0f} ms ({cpu / size * 1000:.1f} ms a resource); PartnerAccount {ours}; "
-                f"boto3 floor {floor}",
+                PAIRS_MEASURE,
+                f"`pulumi destroy` wall time, PartnerAccount / {_NAMES[over]}, {at}",
+                f"{_spread(pairs.ratios('destroy', over))}; CPU {pairs.median('destroy_cpu', over):.3f}",
             )
         )
     report.add(
         Row(
-            "end to end",
-            f"`pulumi destroy` wall time, PartnerAccount / boto3 floor, {at}",
-            f"{_spread(pairs.ratios('destroy'))}; CPU {pairs.median('destroy_cpu'):.3f}",
+            PAIRS_MEASURE,
+            f"state file after `pulumi up`, {size} resources",
+            "; ".join(
+                f"{_NAMES[kind]} {n / 1024:.0f} KiB ({n / 1024 / size:.2f} KiB a resource)"
+                for kind, n in pairs.state.items()
+            ),
         )
     )
     report.add(
         Row(
-            "end to end",
+            PAIRS_MEASURE,
             f"the pairs of {size} resources: time and load",
             f"{seconds:.0f} s; load average, 1 min, {load[0]:.2f} at their start, {load[1]:.2f} at their end",
         )

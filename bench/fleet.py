@@ -36,7 +36,7 @@ from typing import Any
 
 import boto3
 
-from bench.cli import interval_verdict, median_interval
+from bench.cli import interval_verdict, median_interval, state_bytes
 from bench.harness import REGION, Timings, progress
 from bench.report import Report, Row
 from bench.scale import MEMORY_MARGIN_MIB
@@ -310,7 +310,7 @@ def _play_stack(project: PulumiProject, emulator: Emulator, client: Any, case: _
         case.get(f"{command}_cpu").add(cpu)
         if command == "up":
             case.rss_kib.append(peak)
-            case.state_bytes.append(_state_bytes(project))
+            case.state_bytes.append(state_bytes(project))
     _check_empty(client, emulator)
 
 
@@ -399,12 +399,6 @@ def _vm_hwm_kib(pid: int) -> int:
     except OSError:
         pass  # it ended: its last reading stands
     return 0
-
-
-def _state_bytes(project: PulumiProject) -> int:
-    """Return the size of the stack's checkpoint in the file backend."""
-    [checkpoint] = (project.backend / ".pulumi" / "stacks").rglob("dev.json")
-    return checkpoint.stat().st_size
 
 
 def _check_empty(client: Any, emulator: Emulator) -> None:

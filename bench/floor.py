@@ -1,7 +1,8 @@
 """Boto3FloorProvider: the least any boto3 provider of PartnerAccount does, the benchmarks' floor.
 
 It makes the calls of our create and delete, with an owner tag as ours writes (providers/_ownership.py),
-and nothing around them: no checks of inputs, no translated errors, no take-over.
+and nothing around them: no checks of inputs, no translated errors, no take-over, two outputs.
+KeptFloorProvider makes the same calls and keeps in the state what contract.md has a PartnerAccount keep.
 This module is what the server imports to unpickle the provider: it imports nothing else.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, ResourceProvider
 
-__all__ = ["OWNER_KEY", "Boto3FloorProvider"]
+__all__ = ["OWNER_KEY", "Boto3FloorProvider", "KeptFloorProvider"]
 
 # providers._tags.OWNER_KEY, spelled out: importing providers would add its imports to the floor's.
 OWNER_KEY = "pulumi-sidewalk:owner"
@@ -40,7 +41,11 @@ class Boto3FloorProvider(ResourceProvider):
         arn = account["Sidewalk"]["Arn"]
         if _owner_tag(client, arn) != marker:
             raise RuntimeError(f"the association of {amazon_id} is not this create's own")
-        return CreateResult(amazon_id, {"arn": arn, "ownerMarker": marker})
+        return CreateResult(amazon_id, {**self.kept(props, account), "arn": arn, "ownerMarker": marker})
+
+    def kept(self, props: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
+        """Return the outputs kept beyond the ARN and the owner marker: none."""
+        return {}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Disassociate while the live owner tag is the one this resource recorded."""
@@ -49,6 +54,23 @@ class Boto3FloorProvider(ResourceProvider):
             client.disassociate_aws_account_from_partner_account(
                 PartnerAccountId=id_, PartnerType=_PARTNER_TYPE
             )
+
+
+class KeptFloorProvider(Boto3FloorProvider):
+    """The floor keeping in the state what PartnerAccount keeps: its inputs echoed and AWS's answer.
+
+    The same calls as the floor; the outputs are contract.md's: every input, the ARN, fingerprint,
+    accountLinked and partnerAccountId of the GetPartnerAccount answer, and the owner marker.
+    """
+
+    def kept(self, props: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
+        """Return the inputs echoed and what the GetPartnerAccount answer adds."""
+        return {
+            **{k: v for k, v in props.items() if k != "__provider"},
+            "fingerprint": account["Sidewalk"]["Fingerprint"],
+            "accountLinked": account["AccountLinked"],
+            "partnerAccountId": props["amazonId"],
+        }
 
 
 def _owner_tag(client: Any, arn: str) -> str | None:

@@ -73,8 +73,6 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
             APP_SERVER_PRIVATE_KEY: pulumi.Output.secret(args.app_server_private_key),
             TAGS: args.tags,
             REGION: args.region,
-            CLIENT_REQUEST_TOKEN: args.client_request_token,
-            ADOPT_EXISTING: args.adopt_existing,
             # Who holds the association: the owner tag written on it names this stack's resource.
             OWNER: owner_of(resource_name),
             # Outputs computed by the provider, declared so that they become attributes.
@@ -84,16 +82,23 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
             PARTNER_ACCOUNT_ID: None,
             OWNER_MARKER: None,
         }
+        # Sent only when set (check derives them otherwise): the SDK makes an output of every key of
+        # props and waits on each until the update ends, a cost that grows with the stack's size.
+        optional = {CLIENT_REQUEST_TOKEN: args.client_request_token, ADOPT_EXISTING: args.adopt_existing}
+        props.update({key: value for key, value in optional.items() if value is not None})
         # A backstop: the engine already keeps the key secret because its input is secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=[APP_SERVER_PRIVATE_KEY])
         super().__init__(
             PartnerAccountProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
         )
+        # A plain string, the usual case, is warned about at once: an apply would be one more output to
+        # wait on. An unknown region (a preview of an output not yet computed) is never warned about.
         region = args.region
-        if region is None:
-            region = default_region(pulumi.Config("aws").get("region"))
-        # An unknown region (a preview of an output not yet computed) is never warned about.
-        pulumi.Output.from_input(region).apply(self._warn_outside_sidewalk_regions)
+        if region is None or isinstance(region, str):
+            self._warn_outside_sidewalk_regions(region or default_region(pulumi.Config("aws").get("region")))
+        else:
+            known: pulumi.Output[str] = pulumi.Output.from_input(cast(pulumi.Input[str], region))
+            known.apply(self._warn_outside_sidewalk_regions)
 
     def _warn_outside_sidewalk_regions(self, region: str) -> None:
         """Warn when Sidewalk is not served from the region; not an error."""

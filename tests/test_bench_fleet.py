@@ -18,6 +18,7 @@ from bench.fleet import (
     play_order,
 )
 from bench.report import Report, Row
+from tests.bench_rows import assert_judged, assert_state_kept
 from tests.emulator import Emulator
 
 if TYPE_CHECKING:
@@ -36,10 +37,7 @@ def test_fleet_section_times_counts_and_weighs_two_devices(
 
     at = "2 devices, 0 ms"
     for command in ("preview", "up", "destroy"):
-        timed = rows[f"`pulumi {command}` wall time, SidewalkDevice / device floor, {at}"]
-        assert re.match(r"\d+\.\d{3} \(n=1; ", timed.figure), timed.figure
-        assert timed.goal == f"≤ {GOAL_RATIO}"
-        assert timed.verdict.startswith(("met", "MISSED")), timed.verdict
+        assert_judged(rows[f"`pulumi {command}` wall time, SidewalkDevice / device floor, {at}"], GOAL_RATIO)
         kept = rows[f"`pulumi {command}` wall time, SidewalkDevice / floor keeping the device's state, {at}"]
         assert re.match(r"\d+\.\d{3} \(n=1; .*; CPU \d+\.\d{3}$", kept.figure), kept.figure
         calls = rows[f"calls of `{command}`, {at}"]
@@ -54,13 +52,7 @@ def test_fleet_section_times_counts_and_weighs_two_devices(
         peak = rows[f"peak RSS of the provider server, `pulumi up`, {name}, {at}"].figure
         assert float(peak.split()[0]) > 20, peak
     # The kept floor's checkpoint is the device stack's size within 10%, the bare floor's smaller.
-    device, floor, kept = (
-        float(kib)
-        for kib in re.findall(
-            r"\(([\d.]+) KiB a device\)", rows[f"state file after `pulumi up`, {at}"].figure
-        )
-    )
-    assert floor < 0.9 * device and abs(kept - device) < 0.1 * device, (device, floor, kept)
+    assert_state_kept(rows[f"state file after `pulumi up`, {at}"], "device")
 
     [throttled] = [row for row in report.rows if "throttled at 1 a second" in row.case]
     assert (throttled.verdict, throttled.missed) == ("met", False), throttled.figure

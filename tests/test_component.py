@@ -100,3 +100,31 @@ def test_component_marks_the_key_secret() -> pulumi.Output[None]:
 def test_provider_pickles_by_reference_and_small() -> None:
     """The pickled provider names the importable class instead of carrying bytecode."""
     assert_pickled_by_reference(PartnerAccountProvider(), "providers.partner_account")
+
+
+@pulumi.runtime.test
+def test_optional_inputs_reach_the_engine_only_when_set() -> pulumi.Output[None]:
+    """clientRequestToken and adoptExisting are sent when given, and left to check when not."""
+    from components.partner_account import PartnerAccount, PartnerAccountArgs
+
+    given = PartnerAccount(
+        "given",
+        PartnerAccountArgs(
+            amazon_id="amzn1.account.GIVEN",
+            app_server_private_key=KEY,
+            client_request_token="my-token",
+            adopt_existing=False,
+        ),
+    )
+    omitted = PartnerAccount(
+        "omitted", PartnerAccountArgs(amazon_id="amzn1.account.OMITTED", app_server_private_key=KEY)
+    )
+
+    def check(_: Any) -> None:
+        inputs = {args.name: args.inputs for args in registered}
+        assert inputs["given"]["clientRequestToken"] == "my-token"
+        assert inputs["given"]["adoptExisting"] is False
+        assert "clientRequestToken" not in inputs["omitted"]
+        assert "adoptExisting" not in inputs["omitted"]
+
+    return pulumi.Output.all(given.arn, omitted.arn).apply(check)

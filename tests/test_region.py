@@ -39,7 +39,7 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
-def account(region: str | None = None) -> pulumi.Output[None]:
+def account(region: pulumi.Input[str] | None = None) -> pulumi.Output[None]:
     resource = PartnerAccount(
         "sidewalk",
         PartnerAccountArgs(amazon_id="amzn1.account.REGION", app_server_private_key=KEY, region=region),
@@ -55,6 +55,16 @@ def test_region_input_outside_us_east_1_warns(caplog: pytest.LogCaptureFixture) 
     [message] = warnings_of(caplog)
     assert "region us-west-2 " + WARNING in message
     assert "set aws:region (or the region input) to us-east-1" in message
+
+
+def test_region_output_outside_us_east_1_warns(caplog: pytest.LogCaptureFixture) -> None:
+    """A region given as an output (another resource's, say) is warned about once it is known."""
+    caplog.set_level(logging.WARNING)
+    preview_with({"aws:region": "us-east-1"})
+
+    pulumi.runtime.test(lambda: account(pulumi.Output.from_input("eu-central-1")))()
+    [message] = warnings_of(caplog)
+    assert "region eu-central-1 " + WARNING in message
 
 
 def test_us_east_1_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:

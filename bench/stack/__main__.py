@@ -1,7 +1,8 @@
 """The end-to-end benchmark's program: `bench:count` resources of the kind `bench:kind`.
 
 Kinds: `partner` (PartnerAccounts as __main__.py registers its one), `trivial` (the smallest
-dynamic provider) and `floor` (the least a boto3 provider of PartnerAccount does).
+dynamic provider), `floor` (the least a boto3 provider of PartnerAccount does) and `kept` (the floor
+keeping the inputs and outputs a PartnerAccount keeps).
 """
 
 from __future__ import annotations
@@ -9,9 +10,17 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import Resource
 
-from bench.floor import Boto3FloorProvider
+from bench.floor import Boto3FloorProvider, KeptFloorProvider
 from bench.trivial import TrivialProvider
 from components.partner_account import PartnerAccount, PartnerAccountArgs, owner_of
+from providers.partner_account import (
+    ACCOUNT_LINKED,
+    APP_SERVER_PRIVATE_KEY,
+    ARN,
+    FINGERPRINT,
+    OWNER_MARKER,
+    PARTNER_ACCOUNT_ID,
+)
 
 
 class Trivial(Resource, module="bench", name="Trivial"):
@@ -35,10 +44,21 @@ for i in range(count):
         )
     elif kind == "trivial":
         Trivial(TrivialProvider(), f"trivial-{i:03d}", {})
-    elif kind == "floor":
+    elif kind in ("floor", "kept"):
         # The PartnerAccount's own inputs, but the request token and adoptExisting it derives.
-        name = f"floor-{i:03d}"
+        name = f"{kind}-{i:03d}"
         inputs = {"amazonId": amazon_id, "appServerPrivateKey": key, "tags": {"team": "iot"}}
-        Boto3Floor(Boto3FloorProvider(), name, {**inputs, "owner": owner_of(name)})
+        if kind == "kept":
+            # What the PartnerAccount's Check adds, of the same sizes, and its outputs as attributes.
+            inputs |= {
+                "region": "us-east-1",
+                "clientRequestToken": f"{i:064x}",
+                "adoptExisting": False,
+                "appServerPrivateKeyDigest": f"sha256:{i:016x}",
+            }
+            inputs |= dict.fromkeys((ARN, FINGERPRINT, ACCOUNT_LINKED, PARTNER_ACCOUNT_ID, OWNER_MARKER))
+        provider = KeptFloorProvider() if kind == "kept" else Boto3FloorProvider()
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[APP_SERVER_PRIVATE_KEY] * (kind == "kept"))
+        Boto3Floor(provider, name, {**inputs, "owner": owner_of(name)}, secret)
     else:
-        raise pulumi.RunError(f"bench:kind must be partner, trivial or floor, not {kind!r}")
+        raise pulumi.RunError(f"bench:kind must be partner, trivial, floor or kept, not {kind!r}")
