@@ -760,6 +760,34 @@ def test_calls_table_is_what_the_tests_assert() -> None:
     }
 
 
+def test_time_table_is_what_the_bench_measured() -> None:
+    """The README's `up` ratios over each floor are bench/RESULTS.md's rows."""
+    results = (PROJECT_ROOT / "bench" / "RESULTS.md").read_text()
+
+    def measured(size: int, what: str, floor: str) -> str:
+        [figure] = re.findall(
+            rf"^\| end to end, in pairs \| `pulumi up` {what}, PartnerAccount / {floor}, {size} resources, "
+            rf"0 ms, in pairs[^|]*\| ([\d.]+ \(n=\d+ pairs; 95% interval [\d.]+ to [\d.]+)",
+            results,
+            flags=re.MULTILINE,
+        )
+        median, low, high = re.findall(r"\d+\.\d+", figure)
+        return f"{median} ({low} to {high})" if what == "wall time" else f"CPU {median}"
+
+    rows = {}
+    for line in section("Replacing the association").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].endswith(" resources"):
+            rows[int(cells[0].split()[0])] = cells[1:]
+    assert rows == {
+        size: [
+            f"{measured(size, 'wall time', floor)}; {measured(size, 'CPU time', floor)}"
+            for floor in ("boto3 floor", "floor keeping its state")
+        ]
+        for size in (10, 100)
+    }
+
+
 def calls_tables(text: str) -> dict[str, dict[str, list[str]]]:
     """Return each `| <resource> | calls |` table of a text: resource → operation → its calls."""
     tables: dict[str, dict[str, list[str]]] = {}
