@@ -16,11 +16,9 @@ from providers.partner_account import (
     ADOPT_EXISTING,
     AMAZON_ID,
     APP_SERVER_PRIVATE_KEY,
-    ARN,
     CLIENT_REQUEST_TOKEN,
-    FINGERPRINT,
+    OUTPUTS,
     OWNER,
-    OWNER_MARKER,
     PARTNER_ACCOUNT_ID,
     REGION,
     TAGS,
@@ -76,11 +74,7 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
             # Who holds the association: the owner tag written on it names this stack's resource.
             OWNER: owner_of(resource_name),
             # Outputs computed by the provider, declared so that they become attributes.
-            ARN: None,
-            FINGERPRINT: None,
-            ACCOUNT_LINKED: None,
-            PARTNER_ACCOUNT_ID: None,
-            OWNER_MARKER: None,
+            **dict.fromkeys(OUTPUTS),
         }
         # Sent only when set (check derives them otherwise): the SDK makes an output of every key of
         # props and waits on each until the update ends, a cost that grows with the stack's size.
@@ -94,11 +88,13 @@ class PartnerAccount(pulumi.dynamic.Resource, module="iotwireless", name="Partne
         # A plain string, the usual case, is warned about at once: an apply would be one more output to
         # wait on. An unknown region (a preview of an output not yet computed) is never warned about.
         region = args.region
-        if region is None or isinstance(region, str):
-            self._warn_outside_sidewalk_regions(region or default_region(pulumi.Config("aws").get("region")))
+        if region is None:
+            region = default_region(pulumi.Config("aws").get("region"))
+        if isinstance(region, str):
+            self._warn_outside_sidewalk_regions(region)
         else:
-            known: pulumi.Output[str] = pulumi.Output.from_input(cast(pulumi.Input[str], region))
-            known.apply(self._warn_outside_sidewalk_regions)
+            later = pulumi.Output.from_input(cast(pulumi.Input[str], region))
+            later.apply(self._warn_outside_sidewalk_regions)
 
     def _warn_outside_sidewalk_regions(self, region: str) -> None:
         """Warn when Sidewalk is not served from the region; not an error."""

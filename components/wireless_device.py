@@ -12,20 +12,18 @@ import pulumi.dynamic
 from components.partner_account import owner_of
 from providers.wireless_device import (
     ADOPT_EXISTING,
-    ARN,
     DESCRIPTION,
     DESTINATION_NAME,
     DEVICE_CERTIFICATES,
     DEVICE_PROFILE_ID,
     NAME,
+    OUTPUTS,
     OWNER,
-    OWNER_MARKER,
     POSITIONING,
     PRIVATE_KEYS,
     REGION,
     SIDEWALK_ID,
     SIDEWALK_MANUFACTURING_SN,
-    STATUS,
     TAGS,
     WirelessDeviceProvider,
 )
@@ -87,12 +85,7 @@ class SidewalkDevice(pulumi.dynamic.Resource, module="iotwireless", name="Sidewa
             # Who holds the device: the owner tag written on it names this stack's resource.
             OWNER: owner_of(resource_name),
             # Outputs computed by the provider, declared so that they become attributes.
-            ARN: None,
-            SIDEWALK_ID: None,
-            STATUS: None,
-            DEVICE_CERTIFICATES: None,
-            PRIVATE_KEYS: None,
-            OWNER_MARKER: None,
+            **dict.fromkeys(OUTPUTS),
         }
         # The keys have no secret input of the same name to make them secret: this option is what does.
         secret = pulumi.ResourceOptions(additional_secret_outputs=[PRIVATE_KEYS])

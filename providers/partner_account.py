@@ -37,6 +37,7 @@ __all__ = [
     "CLIENT_REQUEST_TOKEN",
     "FINGERPRINT",
     "INPUTS",
+    "OUTPUTS",
     "OWNER",
     "OWNER_MARKER",
     "PARTNER_ACCOUNT_ID",
@@ -65,6 +66,8 @@ ACCOUNT_LINKED = "accountLinked"
 PARTNER_ACCOUNT_ID = "partnerAccountId"
 # The owner tag's value this resource wrote: it holds the association while AWS shows the same.
 OWNER_MARKER = _ownership.OWNER_MARKER
+# What the provider adds to the inputs it echoes.
+OUTPUTS = (ARN, FINGERPRINT, ACCOUNT_LINKED, PARTNER_ACCOUNT_ID, OWNER_MARKER)
 
 _KEY_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 # 64 bits of the digest: enough to tell two keys apart, far too few to search a 256-bit key space by.

@@ -31,6 +31,7 @@ __all__ = [
     "DEVICE_PROFILE_ID",
     "INPUTS",
     "NAME",
+    "OUTPUTS",
     "OWNER",
     "OWNER_MARKER",
     "POSITIONING",
@@ -77,6 +78,8 @@ DEVICE_CERTIFICATES = "deviceCertificates"
 PRIVATE_KEYS = "privateKeys"
 # The owner tag's value this resource wrote: it holds the device while AWS shows the same.
 OWNER_MARKER = _ownership.OWNER_MARKER
+# What the provider adds to the inputs it echoes.
+OUTPUTS = (ARN, SIDEWALK_ID, STATUS, DEVICE_CERTIFICATES, PRIVATE_KEYS, OWNER_MARKER)
 
 WIRELESS_DEVICE = _aws.ResourceKind(
     noun="Sidewalk device",

@@ -15,14 +15,7 @@ from bench.fleet_floor import FloorDeviceProfileProvider, FloorDeviceProvider, K
 from components.device_profile import SidewalkDeviceProfile, SidewalkDeviceProfileArgs
 from components.partner_account import owner_of
 from components.wireless_device import SidewalkDevice, SidewalkDeviceArgs
-from providers.wireless_device import (
-    ARN,
-    DEVICE_CERTIFICATES,
-    OWNER_MARKER,
-    PRIVATE_KEYS,
-    SIDEWALK_ID,
-    STATUS,
-)
+from providers.wireless_device import OUTPUTS, PRIVATE_KEYS
 
 
 class FloorDeviceProfile(Resource, module="bench", name="FloorDeviceProfile"):
@@ -38,8 +31,6 @@ kind, count = config.require("kind"), config.require_int("count")
 destination = config.require("destination")
 tags = {"team": "iot"}
 PROFILE = "fleet-profile"
-# The outputs SidewalkDevice adds to its inputs.
-OUTPUTS = (ARN, SIDEWALK_ID, STATUS, DEVICE_CERTIFICATES, PRIVATE_KEYS, OWNER_MARKER)
 
 if kind == "device":
     profile = SidewalkDeviceProfile(PROFILE, SidewalkDeviceProfileArgs(name=PROFILE, tags=tags))

@@ -13,14 +13,7 @@ from pulumi.dynamic import Resource
 from bench.floor import Boto3FloorProvider, KeptFloorProvider
 from bench.trivial import TrivialProvider
 from components.partner_account import PartnerAccount, PartnerAccountArgs, owner_of
-from providers.partner_account import (
-    ACCOUNT_LINKED,
-    APP_SERVER_PRIVATE_KEY,
-    ARN,
-    FINGERPRINT,
-    OWNER_MARKER,
-    PARTNER_ACCOUNT_ID,
-)
+from providers.partner_account import APP_SERVER_PRIVATE_KEY, OUTPUTS
 
 
 class Trivial(Resource, module="bench", name="Trivial"):
@@ -56,9 +49,10 @@ for i in range(count):
                 "adoptExisting": False,
                 "appServerPrivateKeyDigest": f"sha256:{i:016x}",
             }
-            inputs |= dict.fromkeys((ARN, FINGERPRINT, ACCOUNT_LINKED, PARTNER_ACCOUNT_ID, OWNER_MARKER))
+            inputs |= dict.fromkeys(OUTPUTS)
         provider = KeptFloorProvider() if kind == "kept" else Boto3FloorProvider()
-        secret = pulumi.ResourceOptions(additional_secret_outputs=[APP_SERVER_PRIVATE_KEY] * (kind == "kept"))
+        secret_key = [APP_SERVER_PRIVATE_KEY] if kind == "kept" else []
+        secret = pulumi.ResourceOptions(additional_secret_outputs=secret_key)
         Boto3Floor(provider, name, {**inputs, "owner": owner_of(name)}, secret)
     else:
         raise pulumi.RunError(f"bench:kind must be partner, trivial, floor or kept, not {kind!r}")
